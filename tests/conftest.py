@@ -1,0 +1,28 @@
+"""Shared fixtures: the registry, and parametrisation over its cases."""
+
+from __future__ import annotations
+
+import pytest
+
+import firstorder as fo
+
+
+@pytest.fixture(scope="session")
+def registry() -> fo.Registry:
+    """The built-in registry, loaded once."""
+    return fo.load_cases(env=False, entry_points=False)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise ``case`` over every built-in case (``hessian_case``, ``published_case``
+    over those with second derivatives, with a published value), ids by name."""
+    reg = fo.load_cases(env=False, entry_points=False)
+    pick = {
+        "case": lambda c: True,
+        "hessian_case": lambda c: c.has_hessian,
+        "published_case": lambda c: c.value is not None,
+    }
+    for fixture, keep in pick.items():
+        if fixture in metafunc.fixturenames:
+            cases = [c for c in reg.values() if keep(c)]
+            metafunc.parametrize(fixture, cases, ids=[c.name for c in cases])

@@ -1,0 +1,70 @@
+"""Helpers shared by the tests (on sys.path through ``pythonpath = tests``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import firstorder as fo
+from firstorder._reference import reference_directional, reference_gradient
+
+#: Digits of the mp reference derivatives the tests compare against.
+REF_DPS = 40
+#: Full component-wise reference up to this dimension; directional checks above it.
+FULL_REFERENCE_MAX_DIM = 24
+
+
+def probe_directions(n: int, seed: int = 0) -> np.ndarray:
+    """Directions checking a gradient of any size: all e_i for small n, else a sample.
+
+    For n above :data:`FULL_REFERENCE_MAX_DIM`: three random unit directions (any
+    wrong component changes ∇C·d almost surely) and eight random coordinate axes.
+    """
+    if n <= FULL_REFERENCE_MAX_DIM:
+        return np.eye(n)
+    rng = np.random.default_rng(seed)
+    rand = rng.standard_normal((3, n))
+    rand /= np.linalg.norm(rand, axis=1, keepdims=True)
+    axes = np.eye(n)[rng.choice(n, size=8, replace=False)]
+    return np.vstack([rand, axes])
+
+
+def reference_projections(case: fo.Case, v: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+    """∇C(v)·d for every row d of ``dirs`` by the 40-digit mp derivative (object array)."""
+    if dirs.shape[0] == dirs.shape[1] and np.array_equal(dirs, np.eye(len(v))):
+        return reference_gradient(case, v, dps=REF_DPS)
+    return reference_directional(case, v, dirs, dps=REF_DPS)
+
+
+def relative_gap(got: Any, ref: Any, value: Any) -> float:
+    """max |got − ref| / max(‖ref‖∞, 1e-30·max(1, |C|)), computed in mp.
+
+    Normwise: a component that is zero (or nearly) is judged against the size of the
+    whole gradient, which is how float64 evaluation errors scale.
+    """
+    mpc = fo.context("mp", REF_DPS)
+    got = mpc.asarray(got)
+    ref = mpc.asarray(ref)
+    gap = max((abs(a - b) for a, b in zip(got, ref, strict=True)), default=0)
+    scale = max([abs(b) for b in ref] + [mpc.const("1e-30") * max(1, abs(mpc.const(value)))])
+    return float(gap / scale)
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m firstorder ARGS`` in ``cwd`` (outside the repo)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "firstorder", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

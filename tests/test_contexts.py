@@ -1,0 +1,158 @@
+"""Number contexts: every function agrees with mpmath, complex step is safe, mp is private."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+import firstorder as fo
+
+# Points inside every function's domain (log, sqrt need x > 0; tan away from pi/2).
+X = np.array([0.1, 0.5, 0.9, 1.3, 2.2])
+Y = np.array([0.7, -1.1, 2.5, 0.3, -0.4])
+
+UNARY = {
+    "exp": mpmath.exp,
+    "log": mpmath.log,
+    "log1p": mpmath.log1p,
+    "expm1": mpmath.expm1,
+    "sqrt": mpmath.sqrt,
+    "sin": mpmath.sin,
+    "cos": mpmath.cos,
+    "tan": mpmath.tan,
+    "arctan": mpmath.atan,
+    "sinh": mpmath.sinh,
+    "cosh": mpmath.cosh,
+    "tanh": mpmath.tanh,
+}
+BINARY = {
+    "arctan2": lambda y, x: mpmath.atan2(y, x),
+    "power": lambda x, y: mpmath.power(abs(x), y),
+    "maximum": max,
+    "minimum": min,
+}
+
+
+def _truth(fn, *args):
+    with mpmath.workdps(60):
+        return np.array([float(fn(*map(mpmath.mpf, a))) for a in zip(*args, strict=True)])
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32", "mp"])
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_functions_agree_with_mpmath(name, precision):
+    ctx = fo.context(precision)
+    got = ctx.to_float(getattr(ctx, name)(ctx.asarray(X)))
+    truth = _truth(UNARY[name], X)
+    # float contexts: a few ulps of their own eps; mp: its result rounded to float64.
+    eps = ctx.eps if precision != "mp" else np.finfo(float).eps / 2
+    np.testing.assert_allclose(got, truth, rtol=4 * float(eps), atol=0)
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32", "mp"])
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_functions_agree_with_mpmath(name, precision):
+    ctx = fo.context(precision)
+    a, b = (np.abs(X), Y) if name == "power" else (Y, X)
+    got = ctx.to_float(getattr(ctx, name)(ctx.asarray(a), ctx.asarray(b)))
+    truth = _truth(BINARY[name], a, b)
+    eps = ctx.eps if precision != "mp" else np.finfo(float).eps / 2
+    np.testing.assert_allclose(got, truth, rtol=4 * float(eps), atol=0)
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32", "complex128", "mp"])
+def test_reductions_and_helpers(precision):
+    ctx = fo.context(precision)
+    a = ctx.asarray(np.arange(1.0, 7.0).reshape(2, 3))
+    assert ctx.to_float(ctx.sum(a)).tolist() == [6.0, 15.0]
+    assert ctx.to_float(ctx.prod(a)).tolist() == [6.0, 120.0]
+    assert ctx.to_float(ctx.matmul(a, ctx.asarray(np.ones(3)))).tolist() == [6.0, 15.0]
+    assert ctx.to_float(ctx.where(ctx.real(a) > 3, a, 0 * a)).tolist() == [
+        [0.0, 0.0, 0.0],
+        [4.0, 5.0, 6.0],
+    ]
+    assert ctx.to_float(ctx.abs(-a)).tolist() == ctx.to_float(a).tolist()
+    assert ctx.to_float(ctx.sign(a - 3)).tolist() == [[-1.0, -1.0, 0.0], [1.0, 1.0, 1.0]]
+    stacked = ctx.stack([a[..., 0], 2])
+    assert stacked.shape == (2, 2)
+    assert ctx.zeros((2, 3)).shape == (2, 3)
+    assert abs(float(ctx.to_float(ctx.pi)) - np.pi) <= float(ctx.eps) * 4
+
+
+def test_float32_keeps_its_dtype():
+    ctx = fo.context("float32")
+    x = ctx.asarray(X)
+    assert (100 * ctx.exp(x) ** 2 + ctx.pi).dtype == np.float32
+    assert ctx.stack([x, 1]).dtype == np.float32
+    assert ctx.eps == float(np.finfo(np.float32).eps)
+
+
+H = 1e-30
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_complex_step_gives_exact_derivatives(name):
+    ctx = fo.context("complex128")
+    out = getattr(ctx, name)(ctx.asarray(X) + 1j * H)
+    with mpmath.workdps(40):
+        deriv = np.array([float(mpmath.diff(UNARY[name], mpmath.mpf(x))) for x in X])
+    np.testing.assert_allclose(out.imag / H, deriv, rtol=4 * ctx.eps)
+    np.testing.assert_allclose(out.real, _truth(UNARY[name], X), rtol=4 * ctx.eps)
+
+
+def test_complex_step_safe_nonsmooth_functions_act_on_the_real_part():
+    ctx = fo.context("complex128")
+    x = ctx.asarray(np.array([-2.0, 3.0])) + 1j * H
+    np.testing.assert_array_equal(ctx.abs(x).imag / H, [-1.0, 1.0])
+    np.testing.assert_array_equal(ctx.sign(x), [-1.0, 1.0])
+    y = ctx.asarray(np.array([1.0, 1.0])) + 2j * H
+    np.testing.assert_array_equal(ctx.maximum(x, y).imag / H, [2.0, 1.0])
+    np.testing.assert_array_equal(ctx.minimum(x, y).imag / H, [1.0, 2.0])
+    # d/dt arctan2(y, x) along (dy, dx) = (x dy - y dx) / (x^2 + y^2)
+    yy, xx = np.array([0.7, -0.3]), np.array([-1.2, -0.5])
+    got = ctx.arctan2(yy + 1j * H, xx + 2j * H)
+    np.testing.assert_allclose(got.real, np.arctan2(yy, xx), rtol=2 * ctx.eps)
+    np.testing.assert_allclose(got.imag / H, (xx - 2 * yy) / (xx**2 + yy**2), rtol=4 * ctx.eps)
+
+
+def test_mp_precision_is_private():
+    before = (mpmath.mp.dps, mpmath.mp.prec)
+    ctx = fo.context("mp", 80)
+    v = ctx.exp(ctx.asarray([1.0]))[0]
+    assert (mpmath.mp.dps, mpmath.mp.prec) == before
+    with mpmath.workdps(100):
+        truth = +mpmath.e
+    assert abs(v - truth) < mpmath.mpf(10) ** -78
+    assert fo.context("mp").dps == fo.DEFAULT_DPS
+    assert float(fo.context("mp", 80).eps) < 1e-78
+    assert fo.context("mp", 80) is ctx  # cached
+
+
+def test_mp_batches_on_object_arrays():
+    ctx = fo.context("mp", 30)
+    a = ctx.asarray(np.ones((4, 3)))
+    out = ctx.sum(ctx.exp(a))
+    assert out.shape == (4,)
+    assert all(isinstance(t, ctx.mpmath.mpf) for t in out)
+
+
+def test_contexts_pickle_to_the_same_context():
+    import pickle
+
+    for name in fo.PRECISIONS:
+        ctx = fo.context(name)
+        assert pickle.loads(pickle.dumps(ctx)) is ctx
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (("float16",), r"unknown precision `float16`.*`complex128`, `float32`, `float64`, `mp`"),
+        (("mp", 0), r"`dps` must be an integer of at least 5, not `0`"),
+        (("mp", 2.5), r"`dps` must be an integer"),
+    ],
+)
+def test_bad_context_names(args, match):
+    with pytest.raises(fo.FirstOrderError, match=match):
+        fo.context(*args)
