@@ -19,8 +19,10 @@ def test_tests_run_against_the_installed_package():
     """Under tox the package comes from the built wheel, not the checkout."""
     if os.environ.get("FIRSTORDER_TEST_INSTALLED") != "1":
         pytest.skip("only meaningful under tox, which installs the wheel")
-    assert REPO not in Path(fo.__file__).resolve().parents
-    assert fo.builtin_cases_dir().parent == Path(fo.__file__).resolve().parent
+    installed = Path(fo.__file__).resolve().parent
+    assert installed != REPO / "firstorder"
+    assert "site-packages" in installed.parts
+    assert fo.builtin_cases_dir() == installed / "_cases"
 
 
 def test_installed_package_lists_its_cases_from_anywhere(tmp_path):
