@@ -96,6 +96,9 @@ class Registry(Mapping[str, Case]):
         except KeyError:
             raise unknown("case", name, self._cases) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._cases
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._cases)
 

@@ -177,3 +177,9 @@ def test_random_points_are_seeded_and_near_x0(registry):
     np.testing.assert_array_equal(a, b)
     assert a.shape == (5, 2)
     assert np.all(np.abs(a - c.point()) < 1.0 * np.abs(c.point()))
+
+
+def test_membership_does_not_raise_for_unknown_names() -> None:
+    registry = fo.load_cases()
+    assert "seed" in registry
+    assert "no-such-case" not in registry
