@@ -2,7 +2,8 @@
 
 Everything is written into a :class:`~firstorder._runfolder.RunFolder`, which renames
 the finished folder into place; nothing here prints. ``reports/README.md`` explains
-each file and column.
+each file and column. Only ``run.json`` holds timing; every other file is the same for
+the same seed and arguments.
 """
 
 from __future__ import annotations
@@ -354,9 +355,15 @@ def write_report(
         pngs = write_case_plots(result, folder.path)
     folder.write_text("summary.md", summary_markdown(result, pngs))
     folder.write_text("index.html", index_html(result, pngs))
+    spec = {
+        "spec": result.spec.to_dict(),
+        "rules": result.spec.rules,
+        "verdicts": result.verdict_counts(),
+    }
+    folder.write_json("spec.json", spec)
     extra = result.to_dict()
     extra["grid_wall_time_s"] = extra.pop("wall_time_s")
     extra["seed"] = result.spec.seed
     folder.write_json("run.json", folder.metadata(args or result.spec.to_dict(), extra))
     files = ["orders.csv", "taylor.csv", "gradients.csv", "steps.csv", *pngs]
-    return [*files, "summary.md", "index.html", "run.json"]
+    return [*files, "summary.md", "index.html", "spec.json", "run.json"]
