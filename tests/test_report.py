@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import firstorder as fo
 from firstorder._report import (
     errors_table,
     markdown_table,
@@ -178,7 +177,7 @@ def test_every_file_is_written(written):
 def test_csv_columns(written):
     _, folder, _ = written
     orders = pd.read_csv(folder / "orders.csv")
-    assert ORDERS_REQUIRED == [c for c in orders.columns if c in ORDERS_REQUIRED]
+    assert [c for c in orders.columns if c in ORDERS_REQUIRED] == ORDERS_REQUIRED
     assert len(orders) == 4
     grads = pd.read_csv(folder / "gradients.csv")
     assert set(GRADIENTS_REQUIRED) <= set(grads.columns)
