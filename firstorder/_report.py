@@ -236,7 +236,7 @@ def summary_markdown(result: RunResult, plots: list[str] | None = None) -> str:
     out.append("")
     out.append("## Grid rules")
     out.append("")
-    rules = spec.rules
+    rules: dict[str, Any] = spec.rules
     out.append(
         "- `complex-step` runs in float64 only, `reference` in mp only.\n"
         f"- In mp, finite-difference backends run for dimension ≤ {rules['mp_max_dim']}; "
@@ -247,16 +247,16 @@ def summary_markdown(result: RunResult, plots: list[str] | None = None) -> str:
     )
     if len(result.skipped):
         out.append(f"- {len(result.skipped)} grid cells were dropped by these rules:")
-        for (b, p, why), part in result.skipped.groupby(
-            ["backend", "precision", "reason"], sort=False
-        ):
-            out.append(f"  - {b} · {p}: {len(part)} case(s) — {why}")
+        groups = result.skipped.groupby(["backend", "precision", "reason"], sort=False)
+        for key, part in groups:
+            b, prec, why = (str(k) for k in key)
+            out.append(f"  - {b} · {prec}: {len(part)} case(s) — {why}")
     out.append("")
     if plots:
         out.append("## Plots")
         out.append("")
-        for p in plots:
-            out.append(f"- [{p}]({p})")
+        for png in plots:
+            out.append(f"- [{png}]({png})")
         out.append("")
     out.append("Files and columns are explained in `reports/README.md`.")
     return "\n".join(out) + "\n"

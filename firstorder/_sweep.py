@@ -439,7 +439,7 @@ def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         "located": _located(result),
     }
     if len(fits) == 0:
-        row = dict.fromkeys(_FIT_COLUMNS, np.nan)
+        row: dict[str, Any] = dict.fromkeys(_FIT_COLUMNS, np.nan)
         row.update(remainder="r1", expected_order=2, n_points=0)
         row.update(verdict=result.verdict, reason=result.reason)
         return [{**keys, **row, **common}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import sys
 import time
 from collections.abc import Iterator
@@ -161,8 +162,7 @@ class _Progress:
             return
         if self.tty:
             if self.bar is None:
-                from tqdm import tqdm
-
+                tqdm = importlib.import_module("tqdm").tqdm
                 self.bar = tqdm(total=total, unit="task", file=sys.stderr, leave=False)
             self.bar.set_postfix_str(label, refresh=False)
             self.bar.update(1)
