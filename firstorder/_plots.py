@@ -7,6 +7,7 @@ so plotting works headless and never changes the caller's matplotlib setup.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ __all__ = ["case_figure", "plot_file_name", "write_case_plots"]
 
 _COLORS = {"r0": "#1f77b4", "r1": "#d62728", "r2": "#2ca02c"}
 _SLOPES = {"r0": 1, "r1": 2, "r2": 3}
+#: Values above this are not drawn (log axes cannot place them).
+_HUGE = 1e200
 
 
 def plot_file_name(case: str) -> str:
@@ -50,7 +53,7 @@ def _taylor_panel(ax: Any, frame: pd.DataFrame, title: str) -> None:
         if name not in frame:
             continue
         r = frame[name].to_numpy(dtype=float)
-        good = np.isfinite(r) & (r > 0) & (h > 0)
+        good = np.isfinite(r) & (r > 0) & (r < _HUGE) & (h > 0)
         if not good.any():
             continue
         ax.plot(h[good], r[good], "o-", ms=2.5, lw=1, color=_COLORS[name], label=name)
@@ -59,12 +62,18 @@ def _taylor_panel(ax: Any, frame: pd.DataFrame, title: str) -> None:
         i = int(np.argmax(np.where(pick, h, -np.inf)))
         p = _SLOPES[name]
         hh = np.array([h[good].min(), h[good].max()])
-        ax.plot(hh, r[i] * (hh / h[i]) ** p, "--", lw=0.8, color=_COLORS[name], alpha=0.6)
+        with np.errstate(all="ignore"):
+            line = r[i] * (hh / h[i]) ** p
+        if np.all(np.isfinite(line) & (line > 0)):
+            ax.plot(hh, line, "--", lw=0.8, color=_COLORS[name], alpha=0.6)
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("h", fontsize=8)
     ax.set_ylabel("remainder", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, loc="lower right", title="dashed: slope 1, 2, 3", title_fontsize=6)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="lower right", title="dashed: slope 1, 2, 3", title_fontsize=6)
+    else:
+        ax.text(0.5, 0.5, "no positive finite remainder", ha="center", transform=ax.transAxes)
 
 
 def _steps_panel(ax: Any, frame: pd.DataFrame) -> None:
@@ -72,7 +81,7 @@ def _steps_panel(ax: Any, frame: pd.DataFrame) -> None:
     for backend, part in frame.groupby("backend", sort=False):
         s = part["step"].to_numpy(dtype=float)
         e = part["rel_error"].to_numpy(dtype=float)
-        good = np.isfinite(e) & (e > 0) & (s > 0)
+        good = np.isfinite(e) & (e > 0) & (e < _HUGE) & (s > 0)
         if good.any():
             ax.plot(s[good], e[good], "o-", ms=2.5, lw=1, label=str(backend))
     ax.set_title("gradient error against step (x0, float64)", fontsize=9)
@@ -165,10 +174,17 @@ def write_case_plots(result: Any, target: Path) -> list[str]:
         sweep = steps[steps["case"] == case] if len(steps) else None
         if not panels and (sweep is None or len(sweep) == 0):
             continue
-        fig = case_figure(case, panels, sweep, f"{backend} gradient, x0, direction 0")
         name = plot_file_name(case)
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, metadata={"Software": None})
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fig = case_figure(case, panels, sweep, f"{backend} gradient, x0, direction 0")
+                fig.savefig(path, metadata={"Software": None})
+        except (ValueError, OverflowError, FloatingPointError):
+            # Data matplotlib cannot place on log axes: the tables still have it.
+            path.unlink(missing_ok=True)
+            continue
         written.append(name)
     return written

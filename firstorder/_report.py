@@ -75,15 +75,12 @@ def orders_table(result: RunResult) -> pd.DataFrame:
     that verdict when verdicts differ.
     """
     tests = result.tests
+    present = set(zip(tests["backend"], tests["precision"], strict=True)) if len(tests) else set()
     cols = [
         _cell_key(b, p)
         for b in result.spec.backends
         for p in result.spec.precisions
-        if not (
-            len(result.skipped)
-            and ((result.skipped["backend"] == b) & (result.skipped["precision"] == p)).sum()
-            == len(result.spec.cases)
-        )
+        if (b, p) in present
     ]
     rows = []
     for _, c in result.cases.iterrows():
@@ -239,8 +236,10 @@ def summary_markdown(result: RunResult, plots: list[str] | None = None) -> str:
     rules: dict[str, Any] = spec.rules
     out.append(
         "- `complex-step` runs in float64 only, `reference` in mp only.\n"
-        f"- In mp, finite-difference backends run for dimension ≤ {rules['mp_max_dim']}; "
-        "the analytic gradient always.\n"
+        "- In mp, the Taylor test runs at x0 for the exact backends (analytic, reference); "
+        "finite-difference backends get their gradient error, for dimension ≤ "
+        f"{rules['mp_max_dim']}.\n"
+        f"- Cases tagged `{rules['slow_tag']}` run only when picked by `--case` or `--tag`.\n"
         f"- Gradient errors compare every component for dimension ≤ "
         f"{rules['ref_full_max_dim']}, a seeded sample of {rules['ref_sample']} above.\n"
         f"- Step sweeps run at x0 in float64 for dimension ≤ {rules['sweep_max_dim']}."

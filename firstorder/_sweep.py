@@ -14,9 +14,13 @@ Grid rules (recorded in ``run.json`` and summary.md):
 
 - ``complex-step`` computes in complex128 from float64 input, so it runs only in the
   ``float64`` column; ``reference`` runs only in ``mp``.
-- In ``mp``, the finite-difference backends (everything but ``analytic``) run only for
-  cases of dimension at most ``mp_max_dim``: their cost grows like n mp evaluations
-  of an n-dimensional cost. The mp Taylor test of the analytic gradient runs always.
+- In ``mp``, the Taylor test runs at x0 and for the exact backends (``analytic``,
+  ``reference``) only: its round-off floor is tens of decades lower, so one point shows
+  the long window, and a finite-difference gradient in mp is checked by its gradient
+  error against the reference, which says more for a fraction of the cost.
+  Finite-difference backends run in mp only for cases of dimension at most
+  ``mp_max_dim``: their cost grows like n mp evaluations of an n-dimensional cost.
+- Cases tagged ``slow`` run only when picked by name (``--case``) or tag (``--tag``).
 - The gradient error compares every component for ``n ≤ REF_FULL_MAX_DIM``, and a
   seeded sample of ``REF_SAMPLE`` components above.
 - Step sweeps (V-curves) run at x0 in float64 for cases of dimension at most
@@ -65,11 +69,15 @@ DEFAULT_MP_MAX_DIM = 64
 #: Largest dimension at which the gradient error compares every component.
 REF_FULL_MAX_DIM = 64
 #: Components compared above :data:`REF_FULL_MAX_DIM`.
-REF_SAMPLE = 32
+REF_SAMPLE = 16
 #: Largest dimension at which step sweeps (V-curves) run.
 SWEEP_MAX_DIM = 64
 #: Backends that only make sense in one precision column.
 _ONLY_PRECISION = {"complex-step": "float64", "reference": "mp"}
+#: Tag of cases left out of a run that does not pick cases by name or tag.
+SLOW_TAG = "slow"
+#: Digits of the mp reference inside float64 step sweeps (float64 errors need ~17).
+SWEEP_DPS = 16
 #: Backends that are not finite differences (no step to sweep, cheap in mp).
 _EXACT_BACKENDS = frozenset({"analytic", "reference"})
 
@@ -126,6 +134,9 @@ class RunSpec:
             "ref_full_max_dim": REF_FULL_MAX_DIM,
             "ref_sample": REF_SAMPLE,
             "sweep_max_dim": SWEEP_MAX_DIM,
+            "mp_taylor_backends": sorted(_EXACT_BACKENDS),
+            "mp_taylor_points": [0],
+            "slow_tag": SLOW_TAG,
         }
 
 
@@ -147,8 +158,9 @@ class Task:
         0 for x0, k ≥ 1 for the k-th seeded random point near x0.
     n_points : int
         Random points of the run (the draw depends on it only through the seed).
-    cells : tuple of (backend, precision)
-        The grid cells to run.
+    cells : tuple of (backend, precision, taylor)
+        The grid cells to run; ``taylor`` says whether the cell gets Taylor tests
+        (every cell gets its gradient error).
     directions : int
         Directions per cell.
     seed, dps : int
@@ -163,7 +175,7 @@ class Task:
     dim: int
     point: int
     n_points: int
-    cells: tuple[tuple[str, str], ...]
+    cells: tuple[tuple[str, str, bool], ...]
     directions: int
     seed: int
     dps: int
@@ -224,6 +236,11 @@ def cell_rule(backend: str, precision: str, dim: int, mp_max_dim: int) -> str | 
     return None
 
 
+def taylor_in_cell(backend: str, precision: str, point: int) -> bool:
+    """Whether a grid cell gets Taylor tests: in mp only exact backends at x0 do."""
+    return precision != "mp" or (backend in _EXACT_BACKENDS and point == 0)
+
+
 def _available_backends() -> list[str]:
     from ._backends import backends
 
@@ -256,6 +273,8 @@ def resolve_spec(
     names = list(cases) if cases else None
     tag_list = list(tags) if tags else None
     picked = reg.select(names, tag_list)
+    if names is None and tag_list is None:
+        picked = [c for c in picked if SLOW_TAG not in c.tags]
     if not picked:
         raise FirstOrderError(f"no case has the tags {choices(tag_list or [])}.")
     bks = tuple(dict.fromkeys(backends)) if backends else DEFAULT_BACKENDS
@@ -323,7 +342,7 @@ def build_tasks(spec: RunSpec, registry: Registry) -> tuple[list[Task], pd.DataF
                     dim=c.dim,
                     point=k,
                     n_points=spec.points,
-                    cells=tuple(cells),
+                    cells=tuple((b, p, taylor_in_cell(b, p, k)) for b, p in cells),
                     directions=spec.directions,
                     seed=spec.seed,
                     dps=spec.dps,
@@ -397,7 +416,7 @@ def _rel_error(values: Any, ref: np.ndarray, idx: np.ndarray, dps: int) -> tuple
     return float(rel), float(err)
 
 
-def _located(result: Any) -> str:
+def _located(result: Any, backend: str) -> str:
     diag = getattr(result, "diagnosis", None)
     if diag is None:
         return ""
@@ -408,7 +427,7 @@ def _located(result: Any) -> str:
     parts = []
     for _, row in frame.head(8).iterrows():
         parts.append(
-            f"[{int(row['component'])}] analytic {float(row['analytic']):.6g}, "
+            f"[{int(row['component'])}] {backend} {float(row['analytic']):.6g}, "
             f"reference {float(row['reference']):.6g}"
         )
     more = len(frame) - 8
@@ -436,7 +455,7 @@ def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         "test_verdict": result.verdict,
         "test_reason": result.reason,
         "wrong_components": ";".join(str(int(i)) for i in result.wrong_components),
-        "located": _located(result),
+        "located": _located(result, keys["backend"]),
     }
     if len(fits) == 0:
         row: dict[str, Any] = dict.fromkeys(_FIT_COLUMNS, np.nan)
@@ -493,7 +512,7 @@ def run_task(task: Task) -> TaskResult:
     taylor: list[pd.DataFrame] = []
     grads: list[dict[str, Any]] = []
     with np.errstate(all="ignore"):
-        for backend, precision in task.cells:
+        for backend, precision, with_taylor in task.cells:
             cell = {"case": c.name, "backend": backend, "precision": precision, "point": task.point}
             try:
                 gr = gradient(c, x, backend=backend, precision=precision, dps=task.dps)
@@ -501,7 +520,7 @@ def run_task(task: Task) -> TaskResult:
                 gr = None
                 failure = _failed_result(c.name, backend, precision, exc)
             # Taylor tests, one per direction, with the gradient computed once.
-            for j in range(task.directions):
+            for j in range(task.directions if with_taylor else 0):
                 keys = {**cell, "direction": j}
                 if gr is None:
                     res: Any = failure
@@ -522,7 +541,8 @@ def run_task(task: Task) -> TaskResult:
                 orders += _order_rows(keys, res)
                 frame = res.to_frame()
                 if len(frame):
-                    taylor.append(frame.assign(**keys)[[*keys, *frame.columns]])
+                    own = [k for k in frame.columns if k not in keys and k != "gradient"]
+                    taylor.append(frame[own].assign(**keys)[[*keys, *own]])
             # The gradient error against the reference.
             if backend == "reference":
                 continue
@@ -567,7 +587,7 @@ def _sweeps(c: Case, task: Task, x: np.ndarray) -> pd.DataFrame | None:
     frames = []
     for backend in task.sweeps:
         try:
-            sw = step_sweep(c, backend, point=x, precision="float64")
+            sw = step_sweep(c, backend, point=x, precision="float64", dps=SWEEP_DPS)
         except Exception:  # noqa: BLE001 - no V-curve for a backend that cannot run here
             continue
         frame = sw.to_frame()

@@ -70,13 +70,27 @@ def test_tasks_cover_cases_times_points_and_drop_cells_by_rule(registry):
         (c, k) for c in ("booth", "seed") for k in range(3)
     ]
     assert [t.index for t in tasks] == list(range(6))
-    cells = set(tasks[0].cells)
+    cells = {(b, p): taylor for b, p, taylor in tasks[0].cells}
     assert ("complex-step", "mp") not in cells
-    assert {("analytic", "float64"), ("analytic", "mp"), ("central", "mp")} <= cells
+    assert cells[("analytic", "float64")] and cells[("analytic", "mp")]
+    assert not cells[("central", "mp")], "mp finite differences get their gradient error only"
+    later = {(b, p): taylor for b, p, taylor in tasks[1].cells}
+    assert later[("analytic", "float64")] and not later[("analytic", "mp")]
     assert set(skipped["backend"]) == {"complex-step"}
     assert all(t.sweeps == () for t in tasks if t.point)
     assert tasks[0].sweeps == ("central", "complex-step")
     assert pickle.loads(pickle.dumps(tasks[1])) == tasks[1]
+
+
+def test_slow_cases_run_only_when_picked(registry, tmp_path):
+    path = tmp_path / "slow.py"
+    path.write_text(WRONG_CASE.replace('tags={"test"}', 'tags={"test", "slow"}'))
+    reg = fo.load_cases(path, env=False, entry_points=False)
+    spec, _ = resolve_spec(None, registry=reg)
+    assert "wrong_bowl" not in spec.cases and "booth" in spec.cases
+    for picked in ({"cases": ["wrong_bowl"]}, {"tags": ["slow"]}):
+        spec, _ = resolve_spec(registry=reg, **picked)
+        assert spec.cases == ("wrong_bowl",)
 
 
 def test_mp_finite_differences_stop_at_mp_max_dim():
@@ -100,8 +114,9 @@ def test_points_and_directions_are_seeded_and_distinct(registry):
 def test_a_small_grid_passes_and_fills_every_table(serial):
     spec = serial.spec
     tests = serial.tests
-    # booth, seed × (analytic, central) × (float64, mp) + complex-step × float64, 2 points
-    assert len(tests) == 2 * 5 * 2 * 1
+    # 2 cases × (3 backends in float64 at 2 points + analytic in mp at x0), 1 direction
+    assert len(tests) == 2 * (3 * 2 + 1)
+    assert set(tests[tests["precision"] == "mp"]["point"]) == {0}
     assert set(tests["test_verdict"]) <= {"pass", "exact"}
     assert serial.ok and serial.failures.empty
     assert set(serial.orders["remainder"]) >= {"r0", "r1"}
