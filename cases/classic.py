@@ -167,14 +167,16 @@ def _(v, ctx):
     x0=[0.0, 0.0],
     tags={"classic", "smooth"},
     reference=f"McCormick (1976); {SFU}: mccorm; {JY}, #86",
-    minimum="-1.9133",
+    minimum="-1.913222954981036",
     points={"xmin": [-0.5471975511965977, -1.5471975511965976]},
 )
 def mccormick(v, ctx):
     """McCormick: sin(x + y) + (x − y)² − 1.5x + 2.5y + 1.
 
     F* = −1.9133 at (−0.54719, −1.54719); exactly, the minimum is at x + y = −2π/3,
-    x − y = 1, with F* = −√3/2 − π/3 = −1.913222954981…. x0 = (0, 0) is ours.
+    x − y = 1, with F* = −√3/2 − π/3 = −1.913222954981…, recorded here. SFU and
+    Jamil & Yang print −1.9133, which is not the correctly rounded value (−1.9132).
+    x0 = (0, 0) is ours.
     """
     x, y = v[..., 0], v[..., 1]
     return ctx.sin(x + y) + (x - y) ** 2 - ctx.const("1.5") * x + ctx.const("2.5") * y + 1
