@@ -29,9 +29,13 @@ def _hessian_from_hvp(hvp):
     return hess
 
 
-def _index(n, start=1):
-    """The float indices start, …, start + n − 1 (exact in every context)."""
-    return np.arange(start, start + n, dtype=np.float64)
+def _index(n, start=1, ctx=None):
+    """The indices start, …, start + n − 1 as numbers of ``ctx`` (float64 if None).
+
+    Converted to the context's type so that a float32 evaluation stays in float32.
+    """
+    out = np.arange(start, start + n, dtype=np.float64)
+    return out if ctx is None else ctx.asarray(out)
 
 
 def _col(s):
@@ -202,17 +206,17 @@ def sum_of_squares(v, ctx):
 
     F* = 0 at the origin. x0 = (1, …, 1) is ours (F = n(n + 1)/2 there).
     """
-    return ctx.sum(_index(v.shape[-1]) * v**2)
+    return ctx.sum(_index(v.shape[-1], ctx=ctx) * v**2)
 
 
 @sum_of_squares.gradient
 def _(v, ctx):
-    return 2 * _index(v.shape[-1]) * v
+    return 2 * _index(v.shape[-1], ctx=ctx) * v
 
 
 @sum_of_squares.hessian_vector
 def _sum_of_squares_hvp(v, d, ctx):
-    return 2 * _index(v.shape[-1]) * d + 0 * v
+    return 2 * _index(v.shape[-1], ctx=ctx) * d + 0 * v
 
 
 sum_of_squares.hessian(_hessian_from_hvp(_sum_of_squares_hvp))
@@ -241,14 +245,14 @@ def dixon_price(v, ctx):
 
     F* = 0 at x_i = 2^(−(2^i − 2)/2^i). x0 = (1, …, 1) is ours (F = Σ_{i≥2} i).
     """
-    i = _index(v.shape[-1] - 1, start=2)
+    i = _index(v.shape[-1] - 1, start=2, ctx=ctx)
     r = 2 * v[..., 1:] ** 2 - v[..., :-1]
     return (v[..., 0] - 1) ** 2 + ctx.sum(i * r**2)
 
 
 @dixon_price.gradient
 def _(v, ctx):
-    i = _index(v.shape[-1] - 1, start=2)
+    i = _index(v.shape[-1] - 1, start=2, ctx=ctx)
     r = 2 * v[..., 1:] ** 2 - v[..., :-1]
     g = ctx.zeros(v.shape)
     g[..., 1:] += 8 * i * r * v[..., 1:]
@@ -259,7 +263,7 @@ def _(v, ctx):
 
 @dixon_price.hessian_vector
 def _dixon_price_hvp(v, d, ctx):
-    i = _index(v.shape[-1] - 1, start=2)
+    i = _index(v.shape[-1] - 1, start=2, ctx=ctx)
     x = v[..., 1:]
     r = 2 * x**2 - v[..., :-1]
     t = 2 * i * (4 * x * d[..., 1:] - d[..., :-1])  # 2i ∇r·d for each term
@@ -320,7 +324,7 @@ styblinski_tang.hessian(_hessian_from_hvp(_styblinski_tang_hvp))
 
 
 def _zakharov_s(v, ctx):
-    c = 0.5 * _index(v.shape[-1])
+    c = 0.5 * _index(v.shape[-1], ctx=ctx)
     return c, ctx.sum(c * v)
 
 
@@ -399,18 +403,18 @@ def rotated_ellipsoid(v, ctx):
     x0 = (1, …, 1) is ours (Q x0 = −x0).
     """
     y = _householder(v, ctx)
-    return 0.5 * ctx.sum(_ellipsoid_weights(v.shape[-1]) * y**2)
+    return 0.5 * ctx.sum(ctx.asarray(_ellipsoid_weights(v.shape[-1])) * y**2)
 
 
 @rotated_ellipsoid.gradient
 def _(v, ctx):
-    lam = _ellipsoid_weights(v.shape[-1])
+    lam = ctx.asarray(_ellipsoid_weights(v.shape[-1]))
     return _householder(lam * _householder(v, ctx), ctx)
 
 
 @rotated_ellipsoid.hessian_vector
 def _rotated_ellipsoid_hvp(v, d, ctx):
-    lam = _ellipsoid_weights(v.shape[-1])
+    lam = ctx.asarray(_ellipsoid_weights(v.shape[-1]))
     return _householder(lam * _householder(d, ctx), ctx) + 0 * v
 
 

@@ -241,3 +241,26 @@ def test_scalable_at_a_hundred_thousand_in_linear_memory(reg, name):
     assert np.all(np.abs(g @ u - cs_slope) <= tol)
     cs_hv = np.imag(case.grad(v + 1j * h * d, "complex128")) / h
     assert np.max(np.abs(hv - cs_hv)) <= 64 * EPS * np.max(np.abs(cs_hv))
+
+
+@pytest.mark.parametrize("name", CLASSIC + SCALABLE)
+def test_float32_evaluation_stays_in_float32(reg, name):
+    case = reg[name]
+    v = case.random_points(3, seed=2).astype(np.float32)
+    f32 = fo.context("float32")
+    assert case.cost(v, f32).dtype == np.float32
+    assert case.grad(v, f32).dtype == np.float32
+    assert case.hess_vec(v, np.ones(v.shape[-1]), f32).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", CLASSIC + SCALABLE)
+def test_complex_step_reproduces_the_gradient(reg, name):
+    """Every case here is analytic, so the complex step gives ∇C·e_i to rounding."""
+    case = reg[name]
+    assert case.complex_safe
+    for v in case.random_points(3, seed=4):
+        n = len(v)
+        h = 1e-150
+        cs = np.imag(case.cost(v + 1j * h * np.eye(n), "complex128")) / h
+        g = case.grad(v)
+        assert np.max(np.abs(cs - g)) <= 64 * EPS * max(np.max(np.abs(g)), abs(case.cost(v)))
