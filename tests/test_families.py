@@ -37,6 +37,7 @@ CLASSIC = [
     "bohachevsky2",
     "easom",
     "levy13",
+    "hartmann3",
 ]
 SCALABLE = [
     "ext_rosenbrock",
