@@ -8,7 +8,6 @@ checked at several n and evaluated at n = 10⁵ within O(n) memory.
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -212,18 +211,17 @@ def test_small_n_hessian_is_symmetric_and_matches_the_product(reg, name):
 @pytest.mark.parametrize("name", SCALABLE)
 def test_scalable_at_a_hundred_thousand_in_linear_memory(reg, name):
     """Cost, gradient and H·d at n = 10⁵ in float64: finite, agreeing with complex-step
-    derivatives, and using O(n) memory (an n × n array would be 80 GB)."""
+    derivatives, and using O(n) memory (an n × n array would be 80 GB). Speed belongs to the
+    benchmarks, not here."""
     case = reg[name]
     n = BIG_N
     v = case.random_points(2, seed=11, n=n)
     d = np.random.default_rng(11).standard_normal(n)
     tracemalloc.start()
     try:
-        t0 = time.perf_counter()
         f = case.cost(v)
         g = case.grad(v)
         hv = case.hess_vec(v, d)
-        elapsed = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -231,7 +229,6 @@ def test_scalable_at_a_hundred_thousand_in_linear_memory(reg, name):
     assert np.all(np.isfinite(f)) and np.all(np.isfinite(g)) and np.all(np.isfinite(hv))
     # Peak memory: a few dozen arrays of the batch's size, never n².
     assert peak <= 64 * v.nbytes, f"peak {peak / 1e6:.1f} MB"
-    assert elapsed < 5.0, f"{elapsed:.2f} s"
     # Against the complex step (Squire & Trapp), exact to rounding and O(n) too: the
     # gradient along a random direction, and H·d as the derivative of the gradient.
     h = 1e-150
