@@ -58,7 +58,7 @@ def _split(v, shapes):
 
 def _flat(parts, lead):
     """Concatenate gradient blocks of shapes ``lead + shape`` into ``lead + (P,)``."""
-    return np.concatenate([np.asarray(p).reshape(lead + (-1,)) for p in parts], axis=-1)
+    return np.concatenate([np.asarray(p).reshape((*lead, -1)) for p in parts], axis=-1)
 
 
 def _t(a):
