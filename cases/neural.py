@@ -305,7 +305,7 @@ def _tn_forward(v, ctx):
 @case(
     name="tanh_network",
     x0=_TN_X0,
-    tags={"neural", "tanh", "smooth"},
+    tags={"neural", "tanh", "smooth", "slow"},
     reference=(
         "LeCun, Bottou, Orr & Müller, Efficient BackProp (1998); "
         f"{_NIELSEN_BOOK}, ch. 2 (backpropagation) and ch. 3 (tanh neurons)"
