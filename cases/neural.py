@@ -237,7 +237,8 @@ def logistic_l2(v, ctx):
 
     P = 31 parameters [w (30), b]. Data (seed 20153): N = 48 standard normal inputs,
     labels yᵢ = [xᵢ·w* + 0.5 ε > 0] of a random w*. The bias is not penalised.
-    Gradient Xᵀ(σ(z) − y)/N + λw; Hessian Xᵀ diag(σ(1 − σ)) X/N + λI (on w).
+    Gradient Xᵀ(σ(z) − y)/N + λw; Hessian Xᵀ diag(σ(1 − σ)) X/N + λI (on w), also
+    as a Hessian-vector product that never forms it.
     """
     _, y, w, z = _lr_forward(v, ctx)
     data = ctx.sum(ctx.log1p(ctx.exp(z)) - y * z) / _LR_N
@@ -267,6 +268,17 @@ def _(v, ctx):
     wgt = (p * (1 - p) / _LR_N)[..., :, None]
     reg = np.diag([_LR_LAMBDA] * _LR_D + [0.0])
     return ctx.matmul(_t(xb), wgt * xb) + ctx.asarray(reg)
+
+
+@logistic_l2.hessian_vector
+def _(v, u, ctx):
+    x, _, _, z = _lr_forward(v, ctx)
+    p = _sigmoid(z, ctx)
+    uw, ub = u[..., :_LR_D], u[..., _LR_D]
+    dz = ctx.matmul(uw[..., None, :], _t(x))[..., 0, :] + ub[..., None]  # X u_w + u_b
+    r = p * (1 - p) * dz / _LR_N
+    hw = ctx.matmul(r[..., None, :], x)[..., 0, :] + _LR_LAMBDA * uw
+    return _flat([hw, ctx.sum(r)], v.shape[:-1])
 
 
 # -- (d) a two-layer tanh network -----------------------------------------------------------

@@ -89,6 +89,17 @@ def test_neural_sizes_and_batched_backprop(registry):
         np.testing.assert_allclose(gb, gs, rtol=0, atol=64 * EPS * np.max(np.abs(gs)))
 
 
+@pytest.mark.parametrize("precision", ["float64", "mp"])
+def test_logistic_hessian_and_its_product_agree(registry, precision):
+    c = registry["logistic_l2"]
+    ctx = fo.context(precision)
+    v = _random_parameters(c, 7)
+    d = np.random.default_rng(8).standard_normal(len(v))
+    full = ctx.to_float(c.hess(v, ctx)) @ d
+    prod = ctx.to_float(c.hess_vec(v, d, ctx))
+    assert np.max(np.abs(full - prod)) <= 16 * EPS * len(v) * np.max(np.abs(full))
+
+
 def test_nielsen_backprop_matches_a_per_sample_loop(registry):
     """Nielsen's `backprop`, written sample by sample as in network.py, gives the same."""
     c = registry["nielsen_quadratic"]
