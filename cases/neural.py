@@ -331,7 +331,8 @@ def tanh_network(v, ctx):
     (seed 20154): N = 8 standard normal inputs in R⁸ (kept small so that 40-digit mp
     evaluations stay cheap), targets y = sin(2 Aᵀx) of a random A. Start point: LeCun
     initialisation, weights N(0, 1/fan_in), biases 0.1·N(0, 1). Gradient by
-    backpropagation with tanh' = 1 − tanh².
+    backpropagation with tanh' = 1 − tanh². Tagged ``slow``: its 40-digit mp
+    reference derivatives take several seconds, so the tests mark it slow.
     """
     _, y, _, _, out = _tn_forward(v, ctx)
     return ctx.sum(ctx.sum((out - y) ** 2), axis=-1) / (2 * _TN_N)
@@ -403,8 +404,9 @@ def neural_width(v, ctx):
     out(x) = (1/m) Σⱼ cⱼ tanh(wⱼ·x + bⱼ) (mean-field scaling, so the output stays O(1)
     as m grows); C = 1/(2N) Σₓ (out(x) − y(x))². Parameters [W (m×3), b (m), c (m)].
     Data (seed 20155): N = 8 inputs in R³, targets sin(x₁) + x₂x₃/2. Start point:
-    standard normal (seed 20155 + n). Cost and gradient take O(N n) work and memory,
-    so n = 10⁵ is cheap in float64.
+    standard normal (seed 20155 + n). Cost, gradient and Hessian-vector product
+    (forward-mode differentiation of the backpropagation) take O(N n) work and
+    memory, so n = 10⁵ is cheap in float64.
     """
     _, y, _, _, _, _, out = _nw_forward(v, ctx)
     return ctx.sum((out - y) ** 2) / (2 * _NW_N)
@@ -419,3 +421,25 @@ def _(v, ctx):
     gw = ctx.matmul(_t(dz), x)
     gb = ctx.sum(dz, axis=-2)
     return _flat([gw, gb, gc], v.shape[:-1])
+
+
+@neural_width.hessian_vector
+def _(v, u, ctx):
+    # Forward-mode derivative of the backpropagation along u (Pearlmutter's R-operator).
+    x, y, m, _, c, a, out = _nw_forward(v, ctx)
+    uw, ub, uc = _split(u, ((m, _NW_D), (m,), (m,)))
+    r = (out - y) / _NW_N  # (..., N)
+    s = 1 - a * a  # tanh'
+    dz = ctx.matmul(x, _t(uw)) + ub[..., None, :]  # (..., N, m)
+    da = s * dz
+    dout = (ctx.matmul(a, uc[..., :, None])[..., 0] + ctx.matmul(da, c[..., :, None])[..., 0]) / m
+    dr = dout / _NW_N
+    hc = (
+        ctx.matmul(dr[..., None, :], a)[..., 0, :] + ctx.matmul(r[..., None, :], da)[..., 0, :]
+    ) / m
+    dgz = (
+        dr[..., :, None] * s * c[..., None, :]
+        + r[..., :, None] * s * uc[..., None, :]
+        - 2 * r[..., :, None] * a * da * c[..., None, :]
+    ) / m
+    return _flat([ctx.matmul(_t(dgz), x), ctx.sum(dgz, axis=-2), hc], v.shape[:-1])

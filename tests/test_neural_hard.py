@@ -142,6 +142,11 @@ def test_neural_width_at_n_1e5_is_cheap_and_linear_in_memory(registry):
     h = 1e-30
     cs = float(np.imag(c.cost(v + 1j * h * d, "complex128")) / h)
     assert abs(cs - g @ d) <= 16 * EPS * np.sqrt(n) * np.abs(g) @ np.abs(d)
+    # The Hessian-vector product against the complex step of the gradient.
+    hv = c.hess_vec(v, d)
+    hv_cs = np.imag(c.grad(v + 1j * h * d, "complex128")) / h
+    assert np.all(np.isfinite(hv))
+    assert np.max(np.abs(hv - hv_cs)) <= 16 * EPS * np.sqrt(n) * np.max(np.abs(hv_cs))
 
 
 # -- hard cases -----------------------------------------------------------------------------
