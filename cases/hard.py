@@ -87,6 +87,9 @@ def scosine(v, ctx):
     The scales sᵢ span e¹² ≈ 1.6·10⁵ at every n, so a single finite-difference step
     is too large for some variables and too small for others. Start point xᵢ = 1/sᵢ
     (as in the SIF file), where every argument is 1/2 and C = (n − 1) cos(1/2).
+    Followed: the CUTEst SIF file (N. Gould, 1997; SCAL = 12, default N = 10).
+    Lukšan, Matonoha & Vlček's problem 50 and some ports use SCAL = 6 instead,
+    whose scales span only e⁶ ≈ 400.
     """
     _, _, u = _scosine_parts(v, ctx)
     return ctx.sum(ctx.cos(u))
