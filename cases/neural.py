@@ -114,7 +114,8 @@ def nielsen_quadratic(v, ctx):
     the class argmax(xᵀT) of a random teacher T. The start point is Nielsen's
     initialisation: every weight and bias standard normal. The gradient is the
     backpropagation of ch. 2: δ² = (a² − y) ⊙ σ'(z²)/N, δ¹ = (W²ᵀδ²) ⊙ σ'(z¹),
-    ∂C/∂b = Σₓ δ, ∂C/∂W = Σₓ δ aᵀ.
+    ∂C/∂b = Σₓ δ, ∂C/∂W = Σₓ δ aᵀ. The Hessian-vector product is the forward-mode
+    derivative of that backpropagation (Pearlmutter, Neural Comput. 6 (1994) 147).
     """
     _, y, _, _, a2 = _nq_forward(v, ctx)
     return ctx.sum(ctx.sum((a2 - y) ** 2), axis=-1) / (2 * _NQ_N)
@@ -130,6 +131,28 @@ def _(v, ctx):
     gw2 = ctx.matmul(_t(d2), a1)
     gb2 = ctx.sum(d2, axis=-2)
     return _flat([gw1, gb1, gw2, gb2], v.shape[:-1])
+
+
+@nielsen_quadratic.hessian_vector
+def _(v, u, ctx):
+    # Pearlmutter's R-operator: the forward-mode derivative of backpropagation along u.
+    x, y, w2, a1, a2 = _nq_forward(v, ctx)
+    u1, c1, u2, c2 = _split(u, _NQ_SHAPES)
+    s1, s2 = a1 * (1 - a1), a2 * (1 - a2)
+    ra1 = s1 * (ctx.matmul(x, _t(u1)) + c1[..., None, :])
+    ra2 = s2 * (ctx.matmul(ra1, _t(w2)) + ctx.matmul(a1, _t(u2)) + c2[..., None, :])
+    e = (a2 - y) / _NQ_N
+    d2 = e * s2
+    rd2 = ra2 / _NQ_N * s2 + e * (1 - 2 * a2) * ra2
+    back = ctx.matmul(d2, w2)
+    rd1 = (ctx.matmul(rd2, w2) + ctx.matmul(d2, u2)) * s1 + back * (1 - 2 * a1) * ra1
+    parts = [
+        ctx.matmul(_t(rd1), x),
+        ctx.sum(rd1, axis=-2),
+        ctx.matmul(_t(rd2), a1) + ctx.matmul(_t(d2), ra1),
+        ctx.sum(rd2, axis=-2),
+    ]
+    return _flat(parts, v.shape[:-1])
 
 
 # -- (b) softmax cross-entropy of a linear classifier ---------------------------------------

@@ -89,6 +89,18 @@ def test_neural_sizes_and_batched_backprop(registry):
         np.testing.assert_allclose(gb, gs, rtol=0, atol=64 * EPS * np.max(np.abs(gs)))
 
 
+@pytest.mark.parametrize("name", ["nielsen_quadratic", "softmax_cross_entropy", "logistic_l2"])
+def test_hessian_vector_products_match_complex_step_of_backprop(registry, name):
+    """H u by the R-operator against Im ∇C(v + i h u)/h, at random parameters."""
+    c = registry[name]
+    v = _random_parameters(c, 31)
+    u = np.random.default_rng(32).standard_normal(len(v))
+    h = 1e-30
+    cs = np.imag(c.grad(v + 1j * h * u, "complex128")) / h
+    hv = c.hess_vec(v, u)
+    assert np.max(np.abs(hv - cs)) <= 16 * EPS * len(v) * np.max(np.abs(cs))
+
+
 @pytest.mark.parametrize("precision", ["float64", "mp"])
 def test_logistic_hessian_and_its_product_agree(registry, precision):
     c = registry["logistic_l2"]
