@@ -26,3 +26,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = [c for c in reg.values() if keep(c)]
             metafunc.parametrize(fixture, cases, ids=[c.name for c in cases])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` the registry-parametrised tests of cases tagged ``slow`` (costly in mp)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        for fixture in ("case", "hessian_case", "published_case"):
+            c = params.get(fixture)
+            if isinstance(c, fo.Case) and "slow" in c.tags:
+                item.add_marker(pytest.mark.slow)
