@@ -371,10 +371,12 @@ def _helical_valley_curv(v, f, ctx):
 def helical_valley(v, ctx):
     """Helical valley: f1 = 10 (x3 − 10 θ(x1, x2)), f2 = 10 (√(x1² + x2²) − 1), f3 = x3.
 
-    θ = arctan(x2/x1)/2π for x1 > 0 and arctan(x2/x1)/2π + 1/2 for x1 < 0. Not complex
-    safe: θ jumps by 1 across x1 = 0 through a branch chosen on the sign of x1, so the
-    cost is not one analytic function of its arguments and a complex step through that
-    branch would differentiate the wrong piece. F* = 0 at (1, 0, 0).
+    θ = arctan(x2/x1)/2π for x1 > 0 and arctan(x2/x1)/2π + 1/2 for x1 < 0 (the paper and
+    MINPACK-1; not the four-quadrant arctan2, which differs by 1 for x1 < 0, x2 < 0).
+    Not complex safe: the branch is chosen by comparing x1 with 0, which is not an
+    analytic operation, and the cost jumps across the half-line x1 = 0, x2 < 0 (θ goes
+    from −1/4 to 3/4), so it is not one analytic function of its arguments, which the
+    complex step assumes. F* = 0 at (1, 0, 0).
     """
     x1, x2, x3 = v[..., 0], v[..., 1], v[..., 2]
     theta = _helical_theta(x1, x2, ctx)

@@ -484,3 +484,16 @@ def test_admissible_dimensions_follow_the_paper():
     assert not by["rosenbrock"].accepts(4)
     with pytest.raises(fo.FirstOrderError, match=r"case `extended_powell` does not accept"):
         by["extended_powell"].point(n=6)
+
+
+COMPLEX_SAFE = [c for c in MGH_CASES if c.complex_safe]
+
+
+@pytest.mark.parametrize("mgh", COMPLEX_SAFE, ids=[c.name for c in COMPLEX_SAFE])
+def test_complex_step_of_a_complex_safe_case_is_its_gradient(mgh):
+    """Im C(v + i h e_k)/h with h = 1e-200 is ∂C/∂v_k to rounding, with no cancellation."""
+    v = mgh.random_points(1, seed=3)[0]
+    h = 1e-200
+    cs = np.imag(mgh.cost(v[None, :] + 1j * h * np.eye(len(v)), "complex128")) / h
+    g = mgh.grad(v)
+    assert np.max(np.abs(cs - g)) <= 64 * np.finfo(float).eps * np.max(np.abs(g))
