@@ -497,3 +497,50 @@ def test_complex_step_of_a_complex_safe_case_is_its_gradient(mgh):
     cs = np.imag(mgh.cost(v[None, :] + 1j * h * np.eye(len(v)), "complex128")) / h
     g = mgh.grad(v)
     assert np.max(np.abs(cs - g)) <= 64 * np.finfo(float).eps * np.max(np.abs(g))
+
+
+# Final points printed by the MINPACK-1 lmder test (15 digits; transcribed in Apache
+# Commons Math's MinpackTest). F is stationary there, so rounding the point moves F only
+# to second order and F at the printed point checks the published minimum to its digits.
+MINIMIZERS = {
+    "bard": [0.0824105765758334, 1.1330366534715, 2.34369463894115],
+    "kowalik_osborne": [0.192807810476249, 0.191262653354071, 0.123052801046931, 0.136053221150517],
+    "meyer": [0.00560963647102661, 6181.34634628659, 345.223634624144],
+    "jennrich_sampson": [0.257819926636811, 0.257829976764542],
+    "brown_dennis": [-11.59125141003, 13.2024883984741, -0.403574643314272, 0.236736269844604],
+    "osborne1": [
+        0.375410049244025, 1.93584654543108, -1.46468676748716, 0.0128675339110439,
+        0.0221227011813076,
+    ],
+    "osborne2": [
+        1.30997663810096, 0.43155248076, 0.633661261602859, 0.599428560991695,
+        0.754179768272449, 0.904300082378518, 1.36579949521007, 4.82373199748107,
+        2.39868475104871, 4.56887554791452, 5.67534206273052,
+    ],
+    "watson": [
+        -0.153070644166722e-4, 0.999789703934597, 0.0147639634910978, 0.146342330145992,
+        1.00082109454817, -2.61773112070507, 4.10440313943354, -3.14361226236241,
+        1.05262640378759,
+    ],
+    "chebyquad": [
+        0.0431536648587336, 0.193091637843267, 0.266328593812698, 0.499999334628884,
+        0.500000665371116, 0.733671406187302, 0.806908362156733, 0.956846335141266,
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(MINIMIZERS))
+def test_published_minimum_at_the_printed_minimizer(name):
+    case = next(c for c in MGH_CASES if c.name == name)
+    got = case.cost(np.array(MINIMIZERS[name]), fo.context("mp", DPS))[()]
+    assert isinstance(case.minimum, str)
+    assert abs(got - M.mpf(case.minimum)) <= published_tolerance(case.minimum)
+
+
+WITH_XMIN = [c for c in MGH_CASES if "xmin" in c.points]
+
+
+@pytest.mark.parametrize("mgh", WITH_XMIN, ids=[c.name for c in WITH_XMIN])
+def test_named_minimizers_reach_the_minimum(mgh):
+    got = mgh.cost(mgh.point("xmin"), fo.context("mp", DPS))[()]
+    assert abs(got - M.mpf(mgh.minimum)) <= 1e-20
