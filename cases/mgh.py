@@ -1431,10 +1431,6 @@ def _linear_rank1_jac(v, ctx):
     return _rank1_matrix(v.shape[-1], ctx) + 0 * v[..., None, :]
 
 
-def _rank1_minimum(m):
-    return m * (m - 1) / (2 * (2 * m + 1))
-
-
 @least_squares(
     _linear_rank1_jac,
     _no_curvature,
