@@ -310,9 +310,10 @@ def _direction(spec: Any, n: int, seed: int, grad64: Callable[[], Array]) -> Arr
 def default_steps(point: Array, precision: str, dps: int | None = None) -> Array:
     """The default geometric step sequence (ratio 2) for a point and precision.
 
-    It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with ``scale = max(1, ‖v‖∞)`` and goes down
-    past the round-off floor: to ``1e-13 · scale`` in float64, ``1e-6 · scale`` in
-    float32 and ``10^(−dps/2) / 100 · scale`` in mp.
+    It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with
+    ``scale = max(1, ‖v‖∞)`` and goes down past the round-off floor: to
+    ``1e-13 · scale`` in float64, ``1e-6 · scale`` in float32
+    and ``10^(−dps/2) / 100 · scale`` in mp.
 
     Parameters
     ----------
@@ -361,7 +362,7 @@ def _gradient_values(
             label = "analytic"
         else:
             try:
-                from ._backends import gradient as backend_gradient  # type: ignore[import-not-found,unused-ignore]
+                from ._backends import gradient as backend_gradient  # type: ignore[import-untyped,import-not-found,unused-ignore]
             except ImportError:
                 raise FirstOrderError(
                     f"gradient backend `{gradient}` is unavailable: the backends module is "
@@ -458,12 +459,31 @@ def _fit(
     if not window_ok(h, mask):
         above = int(np.sum(np.isfinite(r) & (r > SAFETY * floor)))
         if above == 0:
-            fit = Fit(name, exp, math.nan, nan, math.nan, math.nan, 0, None, "exact",
-                      f"{name} stays at the round-off floor over the whole range.")
+            fit = Fit(
+                name,
+                exp,
+                math.nan,
+                nan,
+                math.nan,
+                math.nan,
+                0,
+                None,
+                "exact",
+                f"{name} stays at the round-off floor over the whole range.",
+            )
         else:
-            fit = Fit(name, exp, math.nan, nan, math.nan, math.nan, int(mask.sum()), None,
-                      "inconclusive",
-                      f"{name} has too few clean points above the round-off floor.")
+            fit = Fit(
+                name,
+                exp,
+                math.nan,
+                nan,
+                math.nan,
+                math.nan,
+                int(mask.sum()),
+                None,
+                "inconclusive",
+                f"{name} has too few clean points above the round-off floor.",
+            )
         return fit, mask, None
     hw, rw = h[mask], r[mask]
     full = fit_loglog(hw, rw)
@@ -477,23 +497,32 @@ def _fit(
         which = full if hi < exp - FAIL_TOL else tail
         part = "" if which is full else " at the smallest clean steps"
         verdict = "fail"
-        reason = (f"{name} falls at order {which.slope:.2f} "
-                  f"[{which.ci[0]:.2f}, {which.ci[1]:.2f}]{part}, below the expected {exp}.")
+        reason = (
+            f"{name} falls at order {which.slope:.2f} "
+            f"[{which.ci[0]:.2f}, {which.ci[1]:.2f}]{part}, below the expected {exp}."
+        )
     elif lo - PASS_TOL <= exp:
         verdict = "pass"
-        reason = (f"{name} falls at order {full.slope:.2f} [{lo:.2f}, {hi:.2f}] over "
-                  f"{math.log10(full.h_max / full.h_min):.1f} decades of h.")
+        reason = (
+            f"{name} falls at order {full.slope:.2f} [{lo:.2f}, {hi:.2f}] over "
+            f"{math.log10(full.h_max / full.h_min):.1f} decades of h."
+        )
     else:
         verdict = "pass"
-        reason = (f"{name} falls at order {full.slope:.2f}, above the expected {exp}: "
-                  "its leading term vanishes along this direction.")
+        reason = (
+            f"{name} falls at order {full.slope:.2f}, above the expected {exp}: "
+            "its leading term vanishes along this direction."
+        )
     if verdict == "pass" and agreement is not None and agreement > COEF_TOL:
         verdict = "fail"
         what = "|∇C·d|" if name == "r0" else "|dᵀHd|/2"
-        reason = (f"{name}/h^{coef_power} tends to {est:.6g}, not the predicted {what} = "
-                  f"{coef_pred:.6g} (relative gap {agreement:.2g}).")
-    fit = Fit(name, exp, full.slope, full.ci, full.h_min, full.h_max, full.n, agreement,
-              verdict, reason)
+        reason = (
+            f"{name}/h^{coef_power} tends to {est:.6g}, not the predicted {what} = "
+            f"{coef_pred:.6g} (relative gap {agreement:.2g})."
+        )
+    fit = Fit(
+        name, exp, full.slope, full.ci, full.h_min, full.h_max, full.n, agreement, verdict, reason
+    )
     return fit, mask, tail
 
 
@@ -602,16 +631,19 @@ def _taylor(
     dhd64 = float(f(dhd)) if dhd is not None else None
 
     fit0, _, _ = _fit("r0", h64, r0, floor0, abs(gd64), 1)
-    fit1, mask1, tail1 = _fit("r1", h64, r1, floor1, abs(dhd64) / 2 if dhd64 else None, 2)
+    fit1, mask1, _ = _fit("r1", h64, r1, floor1, abs(dhd64) / 2 if dhd64 else None, 2)
     fits = {"r0": fit0, "r1": fit1}
-    if rem2 is not None:
-        floor2 = m * (base1 + eps * np.abs(f(h * h / 2 * dhd)))
+    if rem2 is not None and dhd is not None:
+        quad: Array = np.abs(f(h * h / 2 * dhd))
+        floor2 = m * (base1 + eps * quad)
         fits["r2"], _, _ = _fit("r2", h64, r2, floor2, None, 3)
 
     verdict, reason = fit1.verdict, fit1.reason
     if verdict == "exact":
         if fit0.verdict == "exact":
-            reason = "the cost does not change measurably along this direction (r0 and r1 at round-off)."
+            reason = (
+                "the cost does not change measurably along this direction (r0 and r1 at round-off)."
+            )
             verdict = "inconclusive"
         else:
             reason = "r1 stays at the round-off floor over the whole range: ΔC = ∇C·Δv exactly."
@@ -701,8 +733,15 @@ def _not_applicable(
         diagnosis=None,
         h_star=None,
         steps=h,
-        remainders={"r0": nan, "r1": nan, "r2": nan, "delta_c": nan, "linear": nan,
-                    "floor_r0": nan, "floor_r1": nan},
+        remainders={
+            "r0": nan,
+            "r1": nan,
+            "r2": nan,
+            "delta_c": nan,
+            "linear": nan,
+            "floor_r0": nan,
+            "floor_r1": nan,
+        },
         window=np.zeros(len(h), dtype=bool),
         **common,
     )
