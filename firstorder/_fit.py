@@ -182,17 +182,25 @@ def clean_window(
     r = np.asarray(r, dtype=float)
     ok = np.isfinite(r) & (r > safety * np.asarray(floor, dtype=float)) & (r > 0)
     mask = np.zeros(len(h), dtype=bool)
-    # Longest run of consecutive clean steps; ties go to the smaller steps.
-    best = (0, 0)
+    # Runs of consecutive clean steps. The asymptotic behaviour lives at the small
+    # steps, so take the run of smallest steps that is long enough on its own (a
+    # wrong gradient's r1 = |e h + c h²| can dip through zero, splitting the clean
+    # steps into an order-2 run above and an order-1 run below); else the longest.
+    runs = []
     start = None
     for k in range(len(h) + 1):
         if k < len(h) and ok[k]:
             start = k if start is None else start
         elif start is not None:
-            if k - start >= best[1] - best[0]:
-                best = (start, k)
+            runs.append((start, k))
             start = None
-    lo, hi = best
+    good = [(a, b) for a, b in runs if b - a >= MIN_POINTS and _span(h, a, b) >= MIN_DECADES]
+    if good:
+        lo, hi = good[-1]
+    elif runs:
+        lo, hi = max(runs, key=lambda ab: (ab[1] - ab[0], ab[0]))
+    else:
+        return mask
     if hi - lo < MIN_POINTS:
         return mask
     q = local_orders(h[lo:hi], r[lo:hi])[:-1]
@@ -207,6 +215,10 @@ def clean_window(
         # near the floor): keep the whole run, whose smallest steps tell.
         mask[lo:hi] = True
     return mask
+
+
+def _span(h: Array, a: int, b: int) -> float:
+    return float(np.log10(h[a] / h[b - 1])) + 1e-9
 
 
 def window_ok(h: Array, mask: Array) -> bool:
