@@ -410,9 +410,9 @@ def _costs(c: Case, pts: Array, cx: Context, h: Array) -> Array:
             try:
                 c.cost(pts[k], cx)
             except Exception as inner:
+                where = "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
                 raise FirstOrderError(
-                    f"the cost of case `{c.name}` raised {type(inner).__name__} at step "
-                    f"`h={h[k]:.3g}`: {inner}."
+                    f"the cost of case `{c.name}` raised {type(inner).__name__} {where}: {inner}."
                 ) from inner
         raise FirstOrderError(
             f"the cost of case `{c.name}` raised {type(exc).__name__} on the batch: {exc}."
@@ -490,7 +490,11 @@ def _fit(
     tail = fit_loglog(hw[-TAIL:], rw[-TAIL:])
     agreement = None
     if coef_pred is not None and coef_pred > 0:
-        est = float(np.median(rw[-3:] / hw[-3:] ** coef_power))
+        # The smallest steps whose remainder clears the floor by SAFETY² (round-off
+        # below 1/SAFETY² of it), so neither noise nor higher-order terms dominate.
+        quiet = rw > SAFETY * SAFETY * floor[mask]
+        hq, rq = (hw[quiet], rw[quiet]) if quiet.sum() >= 3 else (hw, rw)
+        est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
         agreement = abs(est / coef_pred - 1)
     lo, hi = full.ci
     if hi < exp - FAIL_TOL or tail.ci[1] < exp - FAIL_TOL:
