@@ -610,7 +610,12 @@ def _taylor(
 
     v, d, h = cx.asarray(v64), cx.asarray(d64), cx.asarray(h64)
     pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
-    vals = _costs(c, pts, cx, h64)
+    # The same points moved by a few ulps, in the same batched call: how much the
+    # cost changes then is its round-off noise at each step (conditioning included,
+    # e.g. a sum of squares of residuals that nearly cancel).
+    jitter = pts * (1 + 2 * cx.eps)
+    both = _costs(c, np.concatenate([pts, jitter]), cx, np.concatenate([h64, h64, h64]))
+    vals, moved = both[: len(pts)], both[len(pts) :]
     c0, ch = vals[0], vals[1:]
     gd = cx.sum(g * d)
     delta = ch - c0
@@ -630,7 +635,11 @@ def _taylor(
     base0 = eps * mag
     base1 = eps * (mag + np.abs(f(lin)))
     m = _floor_multiplier(h64, r1, base1)
-    floor0, floor1 = m * base0, m * base1
+    wobble = np.abs(f(moved - vals))
+    noise = wobble[1:]
+    # Round-off is random: a step's noise is judged by its neighbours too.
+    noise = np.maximum.reduce([noise, np.roll(noise, 1), np.roll(noise, -1)])
+    floor0, floor1 = np.maximum(m * base0, noise), np.maximum(m * base1, noise)
     gd64 = float(f(gd))
     dhd64 = float(f(dhd)) if dhd is not None else None
 
@@ -639,10 +648,16 @@ def _taylor(
     fits = {"r0": fit0, "r1": fit1}
     if rem2 is not None and dhd is not None:
         quad: Array = np.abs(f(h * h / 2 * dhd))
-        floor2 = m * (base1 + eps * quad)
-        fits["r2"], _, _ = _fit("r2", h64, r2, floor2, None, 3)
+        floor2 = np.maximum(m * (base1 + eps * quad), noise)
+        fits["r2"], mask2, tail2 = _fit("r2", h64, r2, floor2, None, 3)
 
     verdict, reason = fit1.verdict, fit1.reason
+    if verdict == "pass" and rem2 is not None and tail2 is not None:
+        gnorm = float(np.linalg.norm(f(g)))
+        hscale = abs(dhd64 or 0.0) * max(1.0, float(np.max(np.abs(v64))))
+        verdict, reason = _second_order_check(
+            h64[mask2], r2[mask2], tail2, gnorm, hscale, eps, reason
+        )
     if verdict == "exact":
         if fit0.verdict == "exact":
             reason = (
@@ -696,11 +711,38 @@ def _taylor(
     if verdict == "fail" and locate:
         from ._locate import locate_wrong_components
 
-        diag = locate_wrong_components(c, v64, g, precision=precision, dps=dps, seed=seed)
+        diag = locate_wrong_components(
+            c, v64, g, precision=precision, dps=dps, seed=seed, assume_wrong=True
+        )
         from dataclasses import replace
 
         result = replace(result, wrong_components=diag.components, diagnosis=diag)
     return result
+
+
+def _second_order_check(
+    h: Array, r2: Array, tail: Any, gnorm: float, hscale: float, eps: float, reason: str
+) -> tuple[str, str]:
+    """Find a gradient error hidden under r1's h² term, using r2.
+
+    With second derivatives known, ``r2 = |e h + O(h³)|`` for a gradient off by ``e``
+    along ``d``: at small steps r2 falls at order 1 instead of 3, long before ``e h``
+    can beat the ``h²`` term of r1. (A wrong Hessian makes r2 fall at order 2, which
+    is not the gradient's fault.) The implied error ``e ≈ r2/h`` must also exceed
+    ``sqrt(eps)·‖∇C‖ + eps^(3/4)·|dᵀHd|·max(1, ‖v‖∞)``, so that the gradient's own
+    round-off never fails it, not even at a stationary point where ∇C ≈ 0 and the
+    terms summed in it are of the size of H·v.
+    """
+    if not tail.ci[1] < 2 - FAIL_TOL:
+        return "pass", reason
+    e = float(np.median(r2[-3:] / h[-3:]))
+    if e <= math.sqrt(eps) * gnorm + eps**0.75 * hscale:
+        return "pass", reason
+    rel = e / gnorm if gnorm > 0 else math.inf
+    return "fail", (
+        f"r2 = |r1 − h²/2 dᵀHd| falls at order {tail.slope:.2f} at the smallest clean steps: "
+        f"∇C·d is off by about {e:.2g} ({rel:.1g} of ‖∇C‖)."
+    )
 
 
 def _h_star(h: Array, r1: Array, mask: Array) -> float | None:
