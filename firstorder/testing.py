@@ -198,9 +198,7 @@ def assert_taylor_order(
         seed=seed,
     )
     if remainder not in ("r0", "r1", "r2"):
-        raise FirstOrderError(
-            f"remainder `{remainder}` is not one of `r0`, `r1`, `r2`."
-        )
+        raise FirstOrderError(f"remainder `{remainder}` is not one of `r0`, `r1`, `r2`.")
     if result.verdict not in _GOOD:
         lines = [
             f"Taylor test of `{c.name}` ({gradient}, {precision}) {result.verdict}: "

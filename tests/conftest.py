@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import firstorder as fo
 
@@ -26,3 +29,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = [c for c in reg.values() if keep(c)]
             metafunc.parametrize(fixture, cases, ids=[c.name for c in cases])
+
+
+# Hypothesis: a fixed, derandomised example count so property tests stay in budget
+# and give the same verdict on every run; `HYPOTHESIS_PROFILE=dev` explores more.
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -11,7 +11,7 @@ from firstorder.testing import assert_gradient, assert_taylor_order, select_case
 
 pytest_plugins = ["pytester"]
 
-USER_TESTS = '''
+USER_TESTS = """
 import numpy as np
 from firstorder.testing import assert_gradient
 
@@ -35,7 +35,7 @@ def test_right():
 
 def test_wrong():
     assert_gradient(cost, wrong_grad, point=[0.3, -1.2, 2.0, 0.7])
-'''
+"""
 
 
 def test_plugin_is_registered_through_the_pytest11_entry_point() -> None:
@@ -62,14 +62,14 @@ def test_user_suite_fails_with_readable_message_naming_the_component(
 
 def test_marker_parametrises_over_registered_cases_by_tag(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_cases='''
+        test_cases="""
 import pytest
 from firstorder.testing import assert_taylor_order
 
 @pytest.mark.firstorder_cases(tag="mgh")
 def test_order(firstorder_case):
     assert_taylor_order(firstorder_case)
-'''
+"""
     )
     registry = fo.load_cases()
     expected = len(select_cases(registry, tag="mgh"))
@@ -80,13 +80,13 @@ def test_order(firstorder_case):
 
 def test_unknown_tag_is_a_collection_error_listing_tags(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_cases='''
+        test_cases="""
 import pytest
 
 @pytest.mark.firstorder_cases(tag="no-such-tag")
 def test_order(firstorder_case):
     pass
-'''
+"""
     )
     result = pytester.runpytest("-q", "-p", "no:cacheprovider")
     assert result.ret != 0
