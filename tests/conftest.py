@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import firstorder as fo
 
@@ -36,3 +39,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             c = params.get(fixture)
             if isinstance(c, fo.Case) and "slow" in c.tags:
                 item.add_marker(pytest.mark.slow)
+
+
+# Hypothesis: a fixed, derandomised example count so property tests stay in budget
+# and give the same verdict on every run; `HYPOTHESIS_PROFILE=dev` explores more.
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
