@@ -13,8 +13,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import firstorder as fo
-from firstorder._taylor import PASS_TOL
 from firstorder._registry import _close
+from firstorder._taylor import PASS_TOL
 
 BATCH_RTOL = 1e3 * np.finfo(float).eps
 
