@@ -19,7 +19,7 @@ import pandas as pd
 from ._case import Case
 from ._contexts import Context, context
 from ._errors import FirstOrderError, choices
-from ._registry import Registry, load_cases, resolve_case
+from ._registry import Registry, load_cases
 
 __all__ = [
     "DELTAS",
@@ -357,7 +357,7 @@ def mutate(
         if p not in valid:
             raise FirstOrderError(f"unknown precision `{p}`; choose from {choices(valid)}.")
     picked = (
-        [resolve_case(c, reg) if isinstance(c, str) else c for c in cases]
+        [reg[c] if isinstance(c, str) else c for c in cases]
         if cases is not None
         else list(reg.values())
     )

@@ -188,7 +188,11 @@ def assert_taylor_order(
     """
     from ._taylor import taylor_test
 
-    c = resolve_case(case, registry) if isinstance(case, str) else case
+    c = (
+        (registry[case] if registry is not None else resolve_case(case))
+        if isinstance(case, str)
+        else case
+    )
     result = taylor_test(
         c,
         point=point,
@@ -250,7 +254,7 @@ def select_cases(
         In registry order.
     """
     tags = {tag} if isinstance(tag, str) else set(tag or ())
-    wanted = None if names is None else [resolve_case(n, registry).name for n in names]
+    wanted = None if names is None else [registry[n].name for n in names]
     out = []
     for c in registry.values():
         if tags and not (tags & set(c.tags)):

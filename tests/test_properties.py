@@ -28,6 +28,18 @@ def _within_order(fit: Any, expected: int) -> bool:
     return low - PASS_TOL <= expected <= high + PASS_TOL
 
 
+def _assert_r1_order(res: Any) -> None:
+    """r1 = O(h²): order 2 where dᵀHd is clearly nonzero, at least 2 where it vanishes
+    (then the h³ term leads)."""
+    fit = res.orders["r1"]
+    curv = res.curvature
+    scale = abs(res.directional_derivative) + 1.0
+    if curv is not None and abs(curv) > 1e-6 * scale:
+        assert _within_order(fit, 2), fit
+    else:
+        assert fit.order_ci[1] >= 2 - PASS_TOL, fit
+
+
 # --- random polynomials ----------------------------------------------------------------
 
 
@@ -96,7 +108,7 @@ def test_random_polynomial_orders(poly: tuple, point: list[float], seed: int) ->
     res = fo.taylor_test(c, point=np.array(point[:n]), precision="mp", dps=40, seed=seed)
     assert res.verdict in GOOD, res.reason
     if res.verdict == "pass":
-        assert _within_order(res.orders["r1"], 2), res.orders["r1"]
+        _assert_r1_order(res)
         r2 = res.orders.get("r2")
         if r2 is not None and r2.n_points >= 4:
             assert _within_order(r2, 3), r2
@@ -154,7 +166,7 @@ def test_random_composition_orders(outer: str, a: list[float], b: float, seed: i
         res = fo.taylor_test(c, precision=precision, seed=seed)
         assert res.verdict in GOOD, (precision, res.reason)
         if res.verdict == "pass":
-            assert _within_order(res.orders["r1"], 2), (precision, res.orders["r1"])
+            _assert_r1_order(res)
 
 
 # --- batched evaluation equals point-by-point for every built-in case ------------------
