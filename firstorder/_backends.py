@@ -9,11 +9,13 @@ never formed.
 
 from __future__ import annotations
 
+import functools
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ from ._contexts import DEFAULT_DPS, Array, Context, context
 from ._errors import FirstOrderError, NotApplicableError, unknown
 from ._fornberg import STENCILS, stencil_weights
 from ._reference import reference_gradient
+from ._registry import resolve_case
 from ._steps import complex_steps, default_steps, user_steps
 
 __all__ = [
@@ -171,8 +174,18 @@ def _weight(w: Fraction, ctx: Context) -> Any:
     return ctx.dtype.type(w.numerator / w.denominator)
 
 
-@dataclass(frozen=True)
-class _Job:
+@functools.lru_cache(maxsize=64)
+def _stencil(name: str, ctx: Context) -> tuple[list[Any], list[tuple[int, Any]], list[Any]]:
+    """Centre weight (if any), ``(offset, weight)`` pairs and offsets, in ``ctx``."""
+    offsets, weights, _ = stencil_weights(name)
+    pairs = list(zip(offsets, weights, strict=True))
+    centre = [_weight(w, ctx) for s, w in pairs if s == 0 and w != 0]
+    stencil = [(s, _weight(w, ctx)) for s, w in pairs if s != 0]
+    shifts = [ctx.const(s) if ctx.name == "mp" else ctx.dtype.type(s) for s, _ in stencil]
+    return centre, stencil, shifts
+
+
+class _Job(NamedTuple):
     case: Case
     point: Array
     precision: str
@@ -185,10 +198,8 @@ def _fd_values(
     c: Case, x: Array, h: Array, name: str, ctx: Context, chunk_bytes: int
 ) -> tuple[Array, int]:
     """Stencil ``name`` at point ``x`` (ctx array) with steps ``h``; values and nfev."""
-    offsets, weights, _ = stencil_weights(name)
+    centre, stencil, shifts = _stencil(name, ctx)
     n = x.shape[0]
-    centre = [_weight(w, ctx) for s, w in zip(offsets, weights, strict=True) if s == 0 and w != 0]
-    stencil = [(s, _weight(w, ctx)) for s, w in zip(offsets, weights, strict=True) if s != 0]
     k = len(stencil)
     nfev = k * n
     f0 = None
@@ -198,20 +209,18 @@ def _fd_values(
     itemsize = 64 if ctx.dtype == object else ctx.dtype.itemsize
     m = _rows_per_chunk(chunk_bytes, k, n, itemsize)
     out = np.empty(n, dtype=ctx.dtype)
-    shifts = [ctx.const(s) if ctx.name == "mp" else ctx.dtype.type(s) for s, _ in stencil]
     for a in range(0, n, m):
         b = min(n, a + m)
-        rows = np.arange(b - a)
-        idx = np.arange(a, b)
         pts = np.empty((k, b - a, n), dtype=ctx.dtype)
         pts[...] = x
+        diag = slice(a, None, n + 1)  # entry j of row j - a in a (b - a, n) block
         for i, s in enumerate(shifts):
-            pts[i, rows, idx] = x[idx] + s * h[idx]
+            pts[i].reshape(-1)[diag] = x[a:b] + s * h[a:b]
         f = c.cost(pts.reshape(-1, n), ctx).reshape(k, b - a)
         acc = centre[0] * f0 if centre else None
         for i, (_, w) in enumerate(stencil):
             acc = w * f[i] if acc is None else acc + w * f[i]
-        out[a:b] = acc / h[idx]
+        out[a:b] = acc / h[a:b]
     return out, nfev
 
 
@@ -272,16 +281,29 @@ def _run_richardson(job: _Job) -> GradientResult:
     )
 
 
+_COMPLEX = context("complex128")
+#: Cases whose cost ran clean under complex input (no complex-to-real cast).
+_COMPLEX_CLEAN: weakref.WeakSet[Case] = weakref.WeakSet()
+
+
 def _complex_cost(c: Case, pts: Array) -> tuple[Array | None, str]:
-    """The cost at complex points, or None and why the complex step cannot apply."""
+    """The cost at complex points, or None and why the complex step cannot apply.
+
+    The first evaluation of a case turns numpy's ``ComplexWarning`` (a complex value
+    cast to real, dropping its imaginary part) into a refusal; once a case has run
+    clean it is remembered, and later calls only check that the output is complex.
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            f = c.cost(pts, "complex128")
+        if c in _COMPLEX_CLEAN:
+            f = c.cost(pts, _COMPLEX)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                f = c.cost(pts, _COMPLEX)
     except np.exceptions.ComplexWarning:
         return None, (
-            f"the cost of case `{c.name}` discards the imaginary part of its input, so the "
-            "complex step would return a wrong derivative."
+            f"the cost of case `{c.name}` casts complex values to real, dropping the "
+            "imaginary part the complex step needs."
         )
     except TypeError as exc:
         return None, f"the cost of case `{c.name}` fails on complex input ({exc})."
@@ -290,6 +312,7 @@ def _complex_cost(c: Case, pts: Array) -> tuple[Array | None, str]:
             f"the cost of case `{c.name}` returns real output for complex input, so it drops "
             "the imaginary part the complex step needs."
         )
+    _COMPLEX_CLEAN.add(c)
     return f, ""
 
 
@@ -310,14 +333,14 @@ def _run_complex_step(job: _Job) -> GradientResult:
     out = np.empty(n, dtype=np.float64)
     for a in range(0, n, m):
         b = min(n, a + m)
-        idx = np.arange(a, b)
         pts = np.empty((b - a, n), dtype=np.complex128)
         pts[...] = x
-        pts[np.arange(b - a), idx] += 1j * h[idx]
+        # Add i h_j at entry j of row j - a.
+        np.fill_diagonal(pts[:, a:b].imag, h[a:b])
         f, reason = _complex_cost(c, pts)
         if f is None:
             return _not_applicable("complex-step", n, "complex128", reason)
-        out[a:b] = f.imag / h[idx]
+        np.divide(f.imag, h[a:b], out=out[a:b])
     return GradientResult(
         values=out, nfev=n, steps=h, backend="complex-step", precision="complex128"
     )
@@ -666,9 +689,7 @@ def gradient(
     FirstOrderError
         For an unknown backend, precision or case, an invalid step, point or budget.
     """
-    from ._registry import resolve_case
-
-    c = resolve_case(case)
+    c = case if isinstance(case, Case) else resolve_case(case)
     if backend not in BACKENDS:
         raise unknown("backend", backend, BACKENDS)
     if precision not in GRADIENT_PRECISIONS:

@@ -8,6 +8,7 @@ full working precision).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -82,7 +83,8 @@ def fornberg_weights(offsets: Sequence[Any], m: int = 1, x0: Any = 0) -> list[An
     return [row[m] for row in c]
 
 
-def stencil_weights(name: str) -> tuple[tuple[int, ...], list[Fraction], int]:
+@functools.cache
+def stencil_weights(name: str) -> tuple[tuple[int, ...], tuple[Fraction, ...], int]:
     """Offsets, exact first-derivative weights and order of the stencil ``name``."""
     offsets, order = STENCILS[name]
-    return offsets, fornberg_weights(offsets, 1), order
+    return offsets, tuple(fornberg_weights(offsets, 1)), order

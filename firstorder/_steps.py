@@ -54,7 +54,10 @@ def default_steps(v: Array, order: int, ctx: Context) -> Array:
 
 def complex_steps(v: Array) -> Array:
     """The complex step ``1e-20 · max(1, |v_j|)``, shape ``(n,)``."""
-    return COMPLEX_STEP * np.maximum(1.0, np.abs(np.asarray(v, dtype=np.float64)))
+    h = np.abs(np.asarray(v, dtype=np.float64))
+    np.maximum(h, 1.0, out=h)
+    h *= COMPLEX_STEP
+    return h
 
 
 def user_steps(step: Any, n: int, ctx: Context | None = None) -> Array:
