@@ -10,6 +10,7 @@ never formed.
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 import weakref
 from collections.abc import Callable
@@ -346,12 +347,25 @@ def _run_complex_step(job: _Job) -> GradientResult:
     )
 
 
+def _mp_reason(c: Case, exc: Exception) -> str:
+    """One sentence naming the function that failed in mp, when it can be told."""
+    cause = exc.__cause__ or exc
+    m = re.search(r"no callable (\w+) method", str(cause))
+    if m:
+        fn = m.group(1)
+        return (
+            f"the cost of case `{c.name}` calls numpy's `{fn}`, which has no mp version; "
+            f"write it as `ctx.{fn}`."
+        )
+    return str(exc)
+
+
 def _run_reference(job: _Job) -> GradientResult:
     n = len(job.point)
     try:
         values = reference_gradient(job.case, job.point, dps=job.dps)
     except NotApplicableError as exc:
-        return _not_applicable("reference", n, "mp", str(exc), job.dps)
+        return _not_applicable("reference", n, "mp", _mp_reason(job.case, exc), job.dps)
     return GradientResult(
         values=values, nfev=2 * n, steps=None, backend="reference", precision="mp", dps=job.dps
     )

@@ -229,10 +229,9 @@ def step_sweep(
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             g = gradient(c, point, backend=backend, precision=precision, step=step, dps=dps)
-        if not g.ok:
-            raise FirstOrderError(g.reason)
-        got = mpc.asarray(g.values)
-        with np.errstate(invalid="ignore"):
+            if not g.ok:
+                raise FirstOrderError(g.reason)
+            got = mpc.asarray(g.values)
             errs[i] = float(max(abs(a - b) for a, b in zip(got, ref_vals, strict=True)) / scale)
     order, mask = fit_order(hs, errs)
     finite = np.where(np.isfinite(errs), errs, np.inf)

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 from .._errors import FirstOrderError
 from .._version import __version__
-from . import _cases
+from . import _backends, _cases
 
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``firstorder --help`` lists them.
-COMMANDS = [_cases]
+COMMANDS = [_cases, _backends]
 
 
 class _Parser(argparse.ArgumentParser):
