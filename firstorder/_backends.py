@@ -196,9 +196,19 @@ class _Job(NamedTuple):
 
 
 def _fd_values(
-    c: Case, x: Array, h: Array, name: str, ctx: Context, chunk_bytes: int
+    c: Case,
+    x: Array,
+    h: Array,
+    name: str,
+    ctx: Context,
+    chunk_bytes: int,
+    sizes: Array | None = None,
 ) -> tuple[Array, int]:
-    """Stencil ``name`` at point ``x`` (ctx array) with steps ``h``; values and nfev."""
+    """Stencil ``name`` at point ``x`` (ctx array) with steps ``h``; values and nfev.
+
+    When ``sizes`` is given, it receives per component the largest ``|C|`` met, which
+    sets the round-off of the difference.
+    """
     centre, stencil, shifts = _stencil(name, ctx)
     n = x.shape[0]
     k = len(stencil)
@@ -222,6 +232,8 @@ def _fd_values(
         for i, (_, w) in enumerate(stencil):
             acc = w * f[i] if acc is None else acc + w * f[i]
         out[a:b] = acc / h[a:b]
+        if sizes is not None:
+            sizes[a:b] = np.max(np.abs(f), axis=0)
     return out, nfev
 
 
@@ -260,9 +272,10 @@ def _run_richardson(job: _Job) -> GradientResult:
     r = RICHARDSON_RATIO
     table: list[list[Array]] = []
     nfev = 0
+    sizes = np.empty(x.shape[0], dtype=ctx.dtype)
     for level in range(RICHARDSON_LEVELS):
         h = h0 / r**level
-        d, used = _fd_values(job.case, x, h, "central", ctx, job.chunk_bytes)
+        d, used = _fd_values(job.case, x, h, "central", ctx, job.chunk_bytes, sizes)
         nfev += used
         row = [d]
         for k in range(1, level + 1):
@@ -270,7 +283,10 @@ def _run_richardson(job: _Job) -> GradientResult:
             row.append(row[k - 1] + (row[k - 1] - table[level - 1][k - 1]) / factor)
         table.append(row)
     best = table[-1][-1]
-    estimate = np.abs(best - table[-1][-2])
+    # Truncation: the last extrapolation's change; round-off: eps·|C| / h at the
+    # smallest step, amplified about twofold by the extrapolation weights.
+    h_min = h0 / r ** (RICHARDSON_LEVELS - 1)
+    estimate = np.abs(best - table[-1][-2]) + 2 * ctx.eps * np.abs(sizes) / h_min
     return GradientResult(
         values=best,
         nfev=nfev,

@@ -85,7 +85,7 @@ def _(v, ctx):
 def local_neural(v, ctx):
     """A one-hidden-layer tanh network's squared loss on four fixed inputs (n = 8k)."""
     k = v.shape[-1] // 8
-    w1 = v[..., : 4 * k].reshape(v.shape[:-1] + (4, k))
+    w1 = v[..., : 4 * k].reshape((*v.shape[:-1], 4, k))
     w2 = v[..., 4 * k : 5 * k]
     inputs = np.array([[1.0, 0.5, -0.3, 0.2], [0.1, -1.0, 0.7, 0.4], [0.3, 0.3, 0.3, -0.6]])
     hidden = ctx.tanh(ctx.matmul(inputs, w1))

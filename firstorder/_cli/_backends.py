@@ -72,6 +72,17 @@ def _plot(sweeps: list[StepSweep], path: Any) -> None:
         ok = np.isfinite(s.rel_errors) & (s.rel_errors > 0)
         label = f"{s.backend} (order {s.order:.2f})" if np.isfinite(s.order) else s.backend
         ax.loglog(s.steps[ok], s.rel_errors[ok], marker=".", label=label)
+    others = [s.steps.min() for s in sweeps if s.backend != "complex-step"]
+    if others and len(others) < len(sweeps):
+        # The complex step runs on to 1e-300; show the finite differences' range and say so.
+        left = min(others) / 10
+        ax.set_xlim(left, 2 * max(s.steps.max() for s in sweeps))
+        ax.annotate(
+            "complex step: flat on to h = 1e-300 (sweep.csv)",
+            xy=(0.02, 0.1),
+            xycoords="axes fraction",
+            fontsize=8,
+        )
     ax.set_xlabel("step h")
     ax.set_ylabel("relative error")
     ax.set_title(f"{sweeps[0].case}: error against step ({sweeps[0].precision})")
