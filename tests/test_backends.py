@@ -65,7 +65,9 @@ def test_low_orders_on_squire_trapp(backend):
     assert rel_error(res.values, c) <= K * np.finfo(float).eps ** (p / (p + 1))
 
 
-@pytest.mark.parametrize("cc", [*smooth_cases(), fo.resolve_case("squire_trapp")], ids=str)
+@pytest.mark.parametrize(
+    "cc", [*smooth_cases(), fo.resolve_case("squire_trapp")], ids=lambda c: c.name
+)
 def test_complex_step_to_a_few_eps(cc):
     case = cc
     res = fo.gradient(case, backend="complex-step")
@@ -83,7 +85,7 @@ def test_reference_has_30_digits_as_mpf():
     assert abs(value - exact) / abs(exact) < mpmath.mpf(10) ** -30
 
 
-@pytest.mark.parametrize("cc", [c for c in smooth_cases() if c.has_gradient], ids=str)
+@pytest.mark.parametrize("cc", [c for c in smooth_cases() if c.has_gradient], ids=lambda c: c.name)
 def test_reference_agrees_with_analytic_in_mp(cc):
     case = cc
     mpc = fo.context("mp", 60)
