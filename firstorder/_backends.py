@@ -700,7 +700,8 @@ def gradient(
     step
         A positive step, scalar or one per component, overriding the default
         ``eps^(1/(p+1)) · max(1, |v_j|)`` (``1e-20 · max(1, |v_j|)`` for the complex
-        step; the largest step of the ladder for ``richardson``).
+        step; the largest step of the ladder for ``richardson``). Ignored by
+        ``analytic`` and ``reference``, which choose their own.
     dps
         Digits of the ``mp`` context and of ``reference``.
     chunk_bytes
