@@ -99,3 +99,9 @@ def local_casts_real(v, ctx):
     """x² + y², computed on a float copy: the cast drops the imaginary part."""
     w = np.asarray(v, dtype=np.float64) if ctx.name == "complex128" else v
     return ctx.asarray(w[..., 0] ** 2 + w[..., 1] ** 2)
+
+
+@fo.case(name="local_sum_squares", x0=lambda n: np.linspace(-1.0, 1.0, n), dim=8, scalable=True)
+def local_sum_squares(v, ctx):
+    """Σ x_i²: the cheapest scalable cost, for memory checks at large n."""
+    return ctx.sum(v * v)

@@ -326,3 +326,26 @@ def test_peers_agree_with_reference(peer, cc):
 def test_peer_outside_float64_is_not_applicable():
     res = fo.gradient("rosenbrock", backend="scipy-3point", precision="float32")
     assert res.status == "not-applicable" and "float64" in res.reason
+
+
+@pytest.mark.parametrize("backend", ["central", "complex-step"])
+def test_memory_stays_within_the_budget_at_large_n(backend):
+    """At n = 20 000 an n × n array would take 3.2 GB; peak memory stays near the budget."""
+    import tracemalloc
+
+    c = L.local_sum_squares
+    n = 20_000
+    x = c.point(n=n)
+    budget = 4 << 20
+    tracemalloc.start()
+    try:
+        res = fo.gradient(c, x, backend=backend, chunk_bytes=budget)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The chunk, the cost's temporaries (a few chunk-sized arrays) and O(n) vectors.
+    assert peak <= 4 * budget + 64 * n * 8
+    eps = np.finfo(float).eps
+    # Round-off of a difference is eps·|C| / h (|C| ≈ n/3 here); the complex step has none.
+    atol = 10 * eps * float(c.cost(x)) / eps ** (1 / 3) if backend == "central" else 4 * eps
+    np.testing.assert_allclose(res.values, 2 * x, rtol=0, atol=atol)
