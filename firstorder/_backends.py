@@ -347,6 +347,17 @@ def _run_complex_step(job: _Job) -> GradientResult:
         )
     h = complex_steps(x) if job.step is None else user_steps(job.step, n)
     m = _rows_per_chunk(job.chunk_bytes, 1, n, 16)
+    if m >= n:
+        # One chunk: the common small-n case, kept lean.
+        pts = np.empty((n, n), dtype=np.complex128)
+        pts[...] = x
+        np.fill_diagonal(pts.imag, h)
+        f, reason = _complex_cost(c, pts)
+        if f is None:
+            return _not_applicable("complex-step", n, "complex128", reason)
+        return GradientResult(
+            values=f.imag / h, nfev=n, steps=h, backend="complex-step", precision="complex128"
+        )
     out = np.empty(n, dtype=np.float64)
     for a in range(0, n, m):
         b = min(n, a + m)
