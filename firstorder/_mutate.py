@@ -182,8 +182,8 @@ def make_mutants(c: Case, point: np.ndarray | None = None) -> tuple[list[Mutant]
 
     specs: list[tuple[str, float | None, tuple[int, ...], GradFn | None, str]] = []
     specs.append(("sign", None, (i,), _sign(orig, i), ""))
-    for delta in DELTAS:
-        specs.append(("scale", delta, (i,), _scale(orig, i, delta), ""))
+    for size in DELTAS:
+        specs.append(("scale", size, (i,), _scale(orig, i, size), ""))
     same = n < 2 or g[i] == g[j]
     specs.append(
         (
