@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import firstorder as fo
 
@@ -26,3 +29,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = [c for c in reg.values() if keep(c)]
             metafunc.parametrize(fixture, cases, ids=[c.name for c in cases])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` the registry-parametrised tests of cases tagged ``slow`` (costly in mp)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        for fixture in ("case", "hessian_case", "published_case"):
+            c = params.get(fixture)
+            if isinstance(c, fo.Case) and "slow" in c.tags:
+                item.add_marker(pytest.mark.slow)
+
+
+# Hypothesis: a fixed, derandomised example count so property tests stay in budget
+# and give the same verdict on every run; `HYPOTHESIS_PROFILE=dev` explores more.
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

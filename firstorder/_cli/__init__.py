@@ -14,12 +14,13 @@ from collections.abc import Sequence
 
 from .._errors import FirstOrderError
 from .._version import __version__
-from . import _cases, _run
+from . import _backends, _cases, _mutate, _run
+from . import _taylor as _taylor_cmd
 
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``firstorder --help`` lists them.
-COMMANDS = [_cases, _run]
+COMMANDS = [_cases, _backends, _taylor_cmd, _mutate, _run]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,153 @@
+"""Timing gradient backends side by side: time per gradient, nfev, cost-evaluation ratio,
+relative error.
+
+Used by ``firstorder bench`` and the pytest-benchmark suite. Each gradient is timed
+``repeats`` times (after one warm-up call); one cost evaluation at the same point is
+timed the same way, so ``time_per_cost_eval`` says how many cost evaluations one
+gradient is worth.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._case import Case
+from ._errors import FirstOrderError, unknown
+
+__all__ = ["BENCH_BACKENDS", "bench_gradients", "time_call"]
+
+#: Backends timed unless told otherwise (peers only where installed).
+BENCH_BACKENDS = (
+    "central",
+    "complex-step",
+    "central4",
+    "forward",
+    "scipy-3point",
+    "scipy-cs",
+    "scipy-2point",
+    "numdifftools",
+)
+#: Up to this n, the error is measured against ``reference`` when there is no analytic
+#: gradient (an mp gradient costs about 2n cost evaluations in mp).
+REFERENCE_MAX_N = 64
+
+
+def time_call(fn: Callable[[], Any], repeats: int) -> np.ndarray:
+    """Wall times of ``repeats`` calls of ``fn`` after one warm-up call (seconds)."""
+    fn()
+    times = np.empty(repeats)
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times[i] = time.perf_counter() - t0
+    return times
+
+
+def _truth(c: Case, x: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The gradient errors are measured against, and its name."""
+    from ._backends import gradient
+
+    if c.has_gradient:
+        return np.asarray(c.grad(x), dtype=np.float64), "analytic"
+    if len(x) <= REFERENCE_MAX_N:
+        ref = gradient(c, x, backend="reference")
+        if ref.ok:
+            return ref.as_float(), "reference"
+    cs = gradient(c, x, backend="complex-step")
+    if cs.ok:
+        return cs.as_float(), "complex-step"
+    return None, ""
+
+
+def bench_gradients(
+    cases: Iterable[Case | str],
+    sizes: Sequence[int] | None = None,
+    backends: Sequence[str] | None = None,
+    repeats: int = 5,
+    *,
+    max_seconds: float = 30.0,
+    chunk_bytes: int | None = None,
+) -> pd.DataFrame:
+    """Time gradients of each case at each size by each backend.
+
+    Parameters
+    ----------
+    cases
+        Cases or registered names.
+    sizes
+        Dimensions for scalable cases (others run at their own ``dim``); default each
+        case's ``dim``.
+    backends
+        Backend names (default :data:`BENCH_BACKENDS` that are installed).
+    repeats
+        Timed calls per measurement (after a warm-up).
+    max_seconds
+        A backend whose single warm-up gradient takes longer than this is timed once.
+    chunk_bytes
+        Memory budget handed to firstorder's own backends.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (case, n, backend): ``case``, ``n``, ``backend``, ``median_time``,
+        ``min_time``, ``max_time`` (seconds), ``nfev``, ``cost_time``,
+        ``time_per_cost_eval`` (median gradient time over median cost time),
+        ``rel_error`` (‖g − g*‖∞/‖g*‖∞), ``truth`` (what g* is: the analytic gradient,
+        else the mp reference up to :data:`REFERENCE_MAX_N`, else the complex step),
+        ``status``.
+    """
+    from ._backends import BACKENDS, gradient
+    from ._registry import resolve_case
+
+    names = [b for b in BENCH_BACKENDS if b in BACKENDS] if backends is None else list(backends)
+    for b in names:
+        if b not in BACKENDS:
+            raise unknown("backend", b, BACKENDS)
+    if repeats < 1:
+        raise FirstOrderError(f"`repeats` must be at least 1, not `{repeats}`.")
+    rows = []
+    for spec in cases:
+        c = resolve_case(spec)
+        ns = [c.dim] if sizes is None or not c.scalable else list(sizes)
+        for n in ns:
+            x = c.point(n=n)
+            cost_time = float(np.median(time_call(functools.partial(c.cost, x), max(repeats, 5))))
+            truth, truth_name = _truth(c, x)
+            for b in names:
+                kw: dict[str, Any] = {}
+                if chunk_bytes is not None and BACKENDS[b].kind != "peer":
+                    kw["chunk_bytes"] = chunk_bytes
+
+                call = functools.partial(gradient, c, x, backend=b, **kw)
+                t0 = time.perf_counter()
+                res = call()
+                first = time.perf_counter() - t0
+                times = np.array([first]) if first > max_seconds else time_call(call, repeats)
+                err = np.nan
+                if truth is not None and res.ok:
+                    scale = np.max(np.abs(truth)) or 1.0
+                    err = float(np.max(np.abs(res.as_float() - truth)) / scale)
+                med = float(np.median(times))
+                rows.append(
+                    {
+                        "case": c.name,
+                        "n": n,
+                        "backend": b,
+                        "median_time": med,
+                        "min_time": float(np.min(times)),
+                        "max_time": float(np.max(times)),
+                        "nfev": res.nfev,
+                        "cost_time": cost_time,
+                        "time_per_cost_eval": med / cost_time if cost_time > 0 else np.nan,
+                        "rel_error": err,
+                        "truth": truth_name,
+                        "status": res.status,
+                    }
+                )
+    return pd.DataFrame(rows)

@@ -1,0 +1,95 @@
+"""The mutation report: ``mutation.csv``, ``false_alarms.csv`` and ``mutation.md``."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ._mutate import MutationResult
+from ._runfolder import RunFolder
+
+__all__ = ["mutation_markdown", "write_mutation_report"]
+
+
+def _fmt(x: object) -> str:
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ""
+        if 0 < abs(x) < 1e-3 or abs(x) >= 1e5:
+            return f"{x:.1e}"
+        return f"{x:.3g}"
+    return str(x)
+
+
+def _md(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(_fmt(x) for x in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def mutation_markdown(result: MutationResult) -> str:
+    """The readable report: detection per fault, thresholds, false alarms, skips."""
+    det = result.detection()
+    det = det.assign(
+        detected=(100 * det["detected"]).round(1),
+        located=(100 * det["located"]).round(1),
+    ).rename(columns={"detected": "detected %", "located": "located %"})
+    thr = result.thresholds()
+    fa = result.false_alarms
+    fa_sum = (
+        fa.groupby("precision", sort=False)
+        .agg(
+            cases=("case", "size"),
+            draws=("draws", "sum"),
+            alarms=("alarms", "sum"),
+            inconclusive=("inconclusive", "sum"),
+        )
+        .reset_index()
+    )
+    fa_sum["false alarm %"] = (100 * fa_sum["alarms"] / fa_sum["draws"]).round(3)
+    missed = result.mutants[~result.mutants["detected"] | ~result.mutants["located"]]
+    lines = [
+        "# Mutation testing of the Taylor verdicts",
+        "",
+        "Faults are injected into each case's analytic gradient at x0; a mutant is "
+        "*detected* when the Taylor test's verdict is `fail` and *located* when the "
+        "named components are the faulty ones. `rel_error` is ‖g_mutant − g‖∞ / ‖g‖∞.",
+        "",
+        "## Detection and location per fault",
+        "",
+        _md(det),
+        "",
+        "## Thresholds",
+        "",
+        _md(thr),
+        "",
+        "## False alarms on correct gradients",
+        "",
+        _md(fa_sum),
+        "",
+    ]
+    if len(missed):
+        cols = [
+            "case",
+            "precision",
+            "kind",
+            "delta",
+            "rel_error",
+            "verdict",
+            "wrong_components",
+            "reason",
+        ]
+        lines += ["## Missed or mislocated mutants", "", _md(missed[cols]), ""]
+    if result.skipped:
+        lines += ["## Skipped mutants", ""] + [f"- {s}" for s in result.skipped] + [""]
+    return "\n".join(lines)
+
+
+def write_mutation_report(folder: RunFolder, result: MutationResult) -> None:
+    """Write the tables and the Markdown report into ``folder``."""
+    folder.write_csv("mutation.csv", result.mutants)
+    folder.write_csv("false_alarms.csv", result.false_alarms)
+    folder.write_csv("detection.csv", result.detection())
+    folder.write_text("mutation.md", mutation_markdown(result))

@@ -1,0 +1,80 @@
+"""Gradient speed: firstorder's batched backends against SciPy and numdifftools.
+
+Run with ``pytest tests/benchmarks --benchmark-only`` (skipped otherwise). Cases are
+local (``fo_local_cases``): extended Rosenbrock at n = 10 … 10 000 and a small tanh
+network at a few hundred and a few thousand parameters.
+"""
+
+from __future__ import annotations
+
+import fo_local_cases as L
+import numpy as np
+import pytest
+
+import firstorder as fo
+from firstorder._bench import bench_gradients
+
+pytestmark = pytest.mark.benchmark
+
+SIZES = [10, 100, 1000, 10000]
+PAIRS = [("central", "scipy-3point"), ("complex-step", "scipy-cs")]
+OURS = ["central", "complex-step"]
+PEERS = [p for p in ["scipy-3point", "scipy-cs", "numdifftools"] if p in fo.BACKENDS]
+
+
+def params():
+    out = []
+    for n in SIZES:
+        for b in OURS + PEERS:
+            if b == "numdifftools" and n > 1000:
+                continue  # about 100 s per gradient
+            out.append(pytest.param(b, n, id=f"{b}-n{n}"))
+    return out
+
+
+@pytest.mark.parametrize(("backend", "n"), params())
+def test_ext_rosenbrock(benchmark, backend, n):
+    c = L.ext_rosenbrock
+    x = c.point(n=n)
+    benchmark.group = f"ext_rosenbrock n={n}"
+    res = benchmark(fo.gradient, c, x, backend=backend)
+    g = c.grad(x)
+    rel = np.max(np.abs(res.as_float() - g)) / np.max(np.abs(g))
+    benchmark.extra_info.update(nfev=res.nfev, rel_error=float(rel))
+    assert res.ok and rel < 1e-6
+
+
+@pytest.mark.parametrize("n", [320, 2400])
+@pytest.mark.parametrize("backend", OURS + [p for p in PEERS if p != "numdifftools"])
+def test_neural(benchmark, backend, n):
+    c = L.local_neural
+    x = c.point(n=n)
+    benchmark.group = f"neural n={n}"
+    res = benchmark(fo.gradient, c, x, backend=backend)
+    benchmark.extra_info.update(nfev=res.nfev)
+    assert res.ok
+
+
+def test_speed_ratios(benchmark, capsys):
+    """Ours against the matching SciPy method, side by side in one run (not asserted)."""
+    backends = [
+        b for b in ["central", "complex-step", "scipy-3point", "scipy-cs"] if b in fo.BACKENDS
+    ]
+    frame = benchmark.pedantic(
+        bench_gradients,
+        args=([L.ext_rosenbrock],),
+        kwargs={"sizes": SIZES, "backends": backends, "repeats": 5},
+        rounds=1,
+        iterations=1,
+    )
+    t = frame.pivot(index="n", columns="backend", values="median_time")
+    lines = []
+    for ours, peer in PAIRS:
+        if peer in t:
+            ratio = t[peer] / t[ours]
+            benchmark.extra_info[f"{peer}/{ours}"] = {int(k): float(v) for k, v in ratio.items()}
+            lines.append(
+                f"{peer}/{ours}: " + ", ".join(f"n={k}: {v:.1f}x" for k, v in ratio.items())
+            )
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
