@@ -171,6 +171,8 @@ def test_extra_case_paths_reach_the_workers_and_wrong_gradients_fail(tmp_path):
         result = fo.run(["wrong_bowl"], **kw, backends=["analytic", "central"], executor=pool)
     tests = result.tests.set_index("backend")
     assert tests.loc["analytic", "test_verdict"] == "fail"
+    assert tests.loc["analytic", "wrong_components"] == "1"
+    assert tests.loc["analytic", "located"].startswith("[1] analytic -2.25, reference -1.5")
     assert tests.loc["central", "test_verdict"] == "pass"
     assert not result.ok and list(result.failures["case"]) == ["wrong_bowl"]
     g = result.gradients.set_index("backend")
