@@ -236,7 +236,8 @@ def summary_markdown(result: RunResult, plots: list[str] | None = None) -> str:
     rules: dict[str, Any] = spec.rules
     out.append(
         "- `complex-step` runs in float64 only, `reference` in mp only.\n"
-        "- In mp, the Taylor test runs at x0 for the exact backends (analytic, reference); "
+        "- In mp, the Taylor test runs at x0 in the first direction for the exact backends "
+        "(analytic, reference); "
         "finite-difference backends get their gradient error, for dimension ≤ "
         f"{rules['mp_max_dim']}.\n"
         f"- Cases tagged `{rules['slow_tag']}` run only when picked by `--case` or `--tag`.\n"

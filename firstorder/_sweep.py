@@ -14,17 +14,17 @@ Grid rules (recorded in ``run.json`` and summary.md):
 
 - ``complex-step`` computes in complex128 from float64 input, so it runs only in the
   ``float64`` column; ``reference`` runs only in ``mp``.
-- In ``mp``, the Taylor test runs at x0 and for the exact backends (``analytic``,
-  ``reference``) only: its round-off floor is tens of decades lower, so one point shows
-  the long window, and a finite-difference gradient in mp is checked by its gradient
-  error against the reference, which says more for a fraction of the cost.
+- In ``mp``, the Taylor test runs at x0 in the first direction and for the exact
+  backends (``analytic``, ``reference``) only: its round-off floor is tens of decades
+  lower, so one test shows the long window; a finite-difference gradient in mp is
+  checked by its gradient error against the reference, which says more for less.
   Finite-difference backends run in mp only for cases of dimension at most
   ``mp_max_dim``: their cost grows like n mp evaluations of an n-dimensional cost.
 - Cases tagged ``slow`` run only when picked by name (``--case``) or tag (``--tag``).
 - The gradient error compares every component for ``n ≤ REF_FULL_MAX_DIM``, and a
   seeded sample of ``REF_SAMPLE`` components above.
-- Step sweeps (V-curves) run at x0 in float64 for cases of dimension at most
-  ``SWEEP_MAX_DIM``.
+- Step sweeps (V-curves, two steps per decade) run at x0 in float64 for cases of
+  dimension at most ``SWEEP_MAX_DIM``.
 """
 
 from __future__ import annotations
@@ -136,6 +136,7 @@ class RunSpec:
             "sweep_max_dim": SWEEP_MAX_DIM,
             "mp_taylor_backends": sorted(_EXACT_BACKENDS),
             "mp_taylor_points": [0],
+            "mp_taylor_directions": 1,
             "slow_tag": SLOW_TAG,
         }
 
@@ -158,9 +159,9 @@ class Task:
         0 for x0, k ≥ 1 for the k-th seeded random point near x0.
     n_points : int
         Random points of the run (the draw depends on it only through the seed).
-    cells : tuple of (backend, precision, taylor)
-        The grid cells to run; ``taylor`` says whether the cell gets Taylor tests
-        (every cell gets its gradient error).
+    cells : tuple of (backend, precision, directions)
+        The grid cells to run, each with the number of Taylor tests it gets (every
+        cell gets its gradient error).
     directions : int
         Directions per cell.
     seed, dps : int
@@ -175,7 +176,7 @@ class Task:
     dim: int
     point: int
     n_points: int
-    cells: tuple[tuple[str, str, bool], ...]
+    cells: tuple[tuple[str, str, int], ...]
     directions: int
     seed: int
     dps: int
@@ -236,9 +237,11 @@ def cell_rule(backend: str, precision: str, dim: int, mp_max_dim: int) -> str | 
     return None
 
 
-def taylor_in_cell(backend: str, precision: str, point: int) -> bool:
-    """Whether a grid cell gets Taylor tests: in mp only exact backends at x0 do."""
-    return precision != "mp" or (backend in _EXACT_BACKENDS and point == 0)
+def taylor_directions(backend: str, precision: str, point: int, directions: int) -> int:
+    """How many Taylor tests a grid cell gets: in mp, one for exact backends at x0."""
+    if precision != "mp":
+        return directions
+    return 1 if backend in _EXACT_BACKENDS and point == 0 else 0
 
 
 def _available_backends() -> list[str]:
@@ -342,7 +345,9 @@ def build_tasks(spec: RunSpec, registry: Registry) -> tuple[list[Task], pd.DataF
                     dim=c.dim,
                     point=k,
                     n_points=spec.points,
-                    cells=tuple((b, p, taylor_in_cell(b, p, k)) for b, p in cells),
+                    cells=tuple(
+                        (b, p, taylor_directions(b, p, k, spec.directions)) for b, p in cells
+                    ),
                     directions=spec.directions,
                     seed=spec.seed,
                     dps=spec.dps,
@@ -512,7 +517,7 @@ def run_task(task: Task) -> TaskResult:
     taylor: list[pd.DataFrame] = []
     grads: list[dict[str, Any]] = []
     with np.errstate(all="ignore"):
-        for backend, precision, with_taylor in task.cells:
+        for backend, precision, n_taylor in task.cells:
             cell = {"case": c.name, "backend": backend, "precision": precision, "point": task.point}
             try:
                 gr = gradient(c, x, backend=backend, precision=precision, dps=task.dps)
@@ -520,7 +525,7 @@ def run_task(task: Task) -> TaskResult:
                 gr = None
                 failure = _failed_result(c.name, backend, precision, exc)
             # Taylor tests, one per direction, with the gradient computed once.
-            for j in range(task.directions if with_taylor else 0):
+            for j in range(n_taylor):
                 keys = {**cell, "direction": j}
                 if gr is None:
                     res: Any = failure
@@ -579,6 +584,13 @@ def run_task(task: Task) -> TaskResult:
     )
 
 
+def sweep_steps(backend: str) -> np.ndarray:
+    """Steps of a run's V-curves: two per decade, from 1 to 1e-16 (1e-20 for the complex
+    step, whose error stays flat at round-off below its best step)."""
+    low = 20 if backend == "complex-step" else 16
+    return 10.0 ** (-np.arange(0, 2 * low + 1) / 2)
+
+
 def _sweeps(c: Case, task: Task, x: np.ndarray) -> pd.DataFrame | None:
     if not task.sweeps:
         return None
@@ -587,7 +599,9 @@ def _sweeps(c: Case, task: Task, x: np.ndarray) -> pd.DataFrame | None:
     frames = []
     for backend in task.sweeps:
         try:
-            sw = step_sweep(c, backend, point=x, precision="float64", dps=SWEEP_DPS)
+            sw = step_sweep(
+                c, backend, point=x, steps=sweep_steps(backend), precision="float64", dps=SWEEP_DPS
+            )
         except Exception:  # noqa: BLE001 - no V-curve for a backend that cannot run here
             continue
         frame = sw.to_frame()
