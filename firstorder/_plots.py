@@ -20,6 +20,8 @@ _COLORS = {"r0": "#1f77b4", "r1": "#d62728", "r2": "#2ca02c"}
 _SLOPES = {"r0": 1, "r1": 2, "r2": 3}
 #: Values above this are not drawn (log axes cannot place them).
 _HUGE = 1e200
+#: Top of the error axis of the V-curves.
+_ERROR_TOP = 1e2
 
 
 def plot_file_name(case: str) -> str:
@@ -84,6 +86,9 @@ def _steps_panel(ax: Any, frame: pd.DataFrame) -> None:
         good = np.isfinite(e) & (e > 0) & (e < _HUGE) & (s > 0)
         if good.any():
             ax.plot(s[good], e[good], "o-", ms=2.5, lw=1, label=str(backend))
+    low, high = ax.get_ylim()
+    if high > _ERROR_TOP and low < _ERROR_TOP:
+        ax.set_ylim(low, _ERROR_TOP)  # errors above 100 % are off the scale
     ax.set_title("gradient error against step (x0, float64)", fontsize=9)
     ax.set_xlabel("step", fontsize=8)
     ax.set_ylabel("relative error", fontsize=8)
