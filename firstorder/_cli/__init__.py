@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 from .._errors import FirstOrderError
 from .._version import __version__
-from . import _backends, _cases, _mutate
+from . import _backends, _bench, _cases, _mutate
 from . import _taylor as _taylor_cmd
 
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``firstorder --help`` lists them.
-COMMANDS = [_cases, _backends, _taylor_cmd, _mutate]
+COMMANDS = [_cases, _backends, _taylor_cmd, _bench, _mutate]
 
 
 class _Parser(argparse.ArgumentParser):
