@@ -56,3 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        where = f" on `{exc.filename}`" if exc.filename else ""
+        print(
+            f"firstorder: error: file system error{where}: {exc.strerror or exc}.", file=sys.stderr
+        )
+        return 2

@@ -22,7 +22,9 @@ from ._common import add_cases_option, emit_frame, emit_json
 __all__ = ["add_parser"]
 
 #: Exit status by verdict.
-EXIT = {"pass": 0, "exact": 0, "fail": 1, "inconclusive": 3, "not-applicable": 3}
+#: Exit status per verdict: a method that does not apply to the case is bad input (2);
+#: an inconclusive test is neither a pass nor a fail (3).
+EXIT = {"pass": 0, "exact": 0, "fail": 1, "inconclusive": 3, "not-applicable": 2}
 
 
 def add_parser(sub: Any) -> None:
@@ -61,7 +63,8 @@ def _vector(text: str, what: str) -> np.ndarray:
 
 
 def run_taylor(args: argparse.Namespace) -> int:
-    """Run the Taylor test of one case; exit 0 pass/exact, 1 fail, 3 otherwise."""
+    """Run the Taylor test of one case; exit 0 pass/exact, 1 fail, 2 bad input or a
+    gradient that does not apply, 3 inconclusive."""
     if args.precision not in TAYLOR_PRECISIONS:
         from .._errors import unknown
 
@@ -84,6 +87,8 @@ def run_taylor(args: argparse.Namespace) -> int:
     )
     if args.format == "json":
         emit_json(res.to_dict())
+    elif res.verdict == "not-applicable":
+        raise FirstOrderError(f"`{res.gradient}` does not apply to case `{res.case}`: {res.reason}")
     elif args.format == "csv":
         emit_frame(res.to_frame(), "csv")
     else:
