@@ -13,7 +13,7 @@ from .._contexts import DEFAULT_DPS
 from .._errors import FirstOrderError
 from .._runfolder import run_folder
 from .._sweep_steps import StepSweep, step_sweep
-from ._common import add_cases_option, emit_frame, registry_from
+from ._common import add_cases_option, emit_frame, registry_from, report_problems
 
 __all__ = ["add_parser"]
 
@@ -105,6 +105,8 @@ def run_sweep(args: argparse.Namespace) -> int:
 
         raise unknown("precision", args.precision, GRADIENT_PRECISIONS)
     reg = registry_from(args)
+    if report_problems(reg):
+        return 2
     c = reg[args.case]
     point = _parse_point(args.point)
     names = args.backend or ["forward", "central", "complex-step"]

@@ -15,9 +15,8 @@ import pandas as pd
 from .._check import check_gradient
 from .._contexts import DEFAULT_DPS
 from .._errors import FirstOrderError
-from .._registry import resolve_case
 from .._taylor import TAYLOR_PRECISIONS, TaylorResult, taylor_test
-from ._common import add_cases_option, emit_frame, emit_json
+from ._common import add_cases_option, emit_frame, emit_json, registry_from, report_problems
 
 __all__ = ["add_parser"]
 
@@ -69,7 +68,10 @@ def run_taylor(args: argparse.Namespace) -> int:
         from .._errors import unknown
 
         raise unknown("precision", args.precision, TAYLOR_PRECISIONS)
-    case = resolve_case(args.case, args.cases)
+    reg = registry_from(args)
+    if report_problems(reg):
+        return 2
+    case = reg[args.case]
     point = None if args.point is None else _vector(args.point, "point")
     direction: Any = args.direction
     if "," in direction or direction.replace(".", "").replace("-", "").isdigit():
