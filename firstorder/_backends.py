@@ -342,6 +342,47 @@ def _complex_cost(c: Case, pts: Array) -> tuple[Array | None, str]:
     return f, ""
 
 
+#: Cases whose complex-step gradient agreed with a float64 difference once.
+_COMPLEX_CONSISTENT: weakref.WeakSet[Case] = weakref.WeakSet()
+
+
+def _disagreement(c: Case, x: Array, g: Array) -> str:
+    """Cross-check a gradient along one seeded direction by a float64 central difference.
+
+    A cost can drop what a method needs without any error: ``np.real`` inside the cost
+    under the complex step, ``float()`` or numpy functions under mp. The gradient then
+    comes out silently wrong (often exactly zero in some components). The check takes
+    C(x ± h d) and C(x ± 2h d) in one batched call and returns one sentence when ∇C·d
+    is further from the difference than the difference's own error (its change between
+    h and 2h, and round-off) allows; an empty string otherwise.
+    """
+    n = len(x)
+    d = np.random.default_rng(20030101).standard_normal(n)
+    d /= np.linalg.norm(d)
+    eps = float(np.finfo(np.float64).eps)
+    h = eps ** (1 / 3) * max(1.0, float(np.max(np.abs(x))))
+    offs = np.array([h, -h, 2 * h, -2 * h])
+    pts = x[None, :] + offs[:, None] * d[None, :]
+    try:
+        with np.errstate(all="ignore"):
+            f = np.asarray(c.cost(np.concatenate([x[None, :], pts])), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - a cost failing in float64 is reported elsewhere
+        return ""
+    if not np.all(np.isfinite(f)):
+        return ""
+    d1 = (f[1] - f[2]) / (2 * h)
+    d2 = (f[3] - f[4]) / (4 * h)
+    gd = float(np.dot(g, d))
+    noise = 8 * eps * float(np.max(np.abs(f))) / h
+    tol = 10 * abs(d1 - d2) + 10 * noise + 1e-6 * (abs(d1) + float(np.linalg.norm(g)))
+    if abs(gd - d1) <= tol:
+        return ""
+    return (
+        f"its derivative along a test direction is {gd:.6g} but a float64 difference of "
+        f"the cost gives {d1:.6g}"
+    )
+
+
 def _run_complex_step(job: _Job) -> GradientResult:
     c = job.case
     x = np.asarray(job.point, dtype=np.float64)
@@ -364,8 +405,11 @@ def _run_complex_step(job: _Job) -> GradientResult:
         f, reason = _complex_cost(c, pts)
         if f is None:
             return _not_applicable("complex-step", n, "complex128", reason)
-        return GradientResult(
-            values=f.imag / h, nfev=n, steps=h, backend="complex-step", precision="complex128"
+        return _complex_checked(
+            job,
+            GradientResult(
+                values=f.imag / h, nfev=n, steps=h, backend="complex-step", precision="complex128"
+            ),
         )
     out = np.empty(n, dtype=np.float64)
     for a in range(0, n, m):
@@ -378,9 +422,30 @@ def _run_complex_step(job: _Job) -> GradientResult:
         if f is None:
             return _not_applicable("complex-step", n, "complex128", reason)
         np.divide(f.imag, h[a:b], out=out[a:b])
-    return GradientResult(
-        values=out, nfev=n, steps=h, backend="complex-step", precision="complex128"
+    return _complex_checked(
+        job,
+        GradientResult(values=out, nfev=n, steps=h, backend="complex-step", precision="complex128"),
     )
+
+
+def _complex_checked(job: _Job, res: GradientResult) -> GradientResult:
+    """Refuse a complex-step gradient a float64 difference contradicts (first use per case)."""
+    c = job.case
+    if c in _COMPLEX_CONSISTENT or job.step is not None:
+        # user steps (a step sweep) carry their own O(h²) error: nothing to check there
+        return res
+    x = np.asarray(job.point, dtype=np.float64)
+    why = _disagreement(c, x, np.asarray(res.values))
+    if why:
+        return _not_applicable(
+            "complex-step",
+            len(x),
+            "complex128",
+            f"the cost of case `{c.name}` seems to drop the imaginary part the complex step "
+            f"needs (e.g. `np.real`, `float()` or a numpy function instead of `ctx`): {why}.",
+        )
+    _COMPLEX_CONSISTENT.add(c)
+    return res
 
 
 def _mp_reason(c: Case, exc: Exception) -> str:
@@ -402,6 +467,17 @@ def _run_reference(job: _Job) -> GradientResult:
         values = reference_gradient(job.case, job.point, dps=job.dps)
     except NotApplicableError as exc:
         return _not_applicable("reference", n, "mp", _mp_reason(job.case, exc), job.dps)
+    x = np.asarray(job.point, dtype=np.float64)
+    why = _disagreement(job.case, x, np.asarray(values, dtype=np.float64))
+    if why:
+        return _not_applicable(
+            "reference",
+            n,
+            "mp",
+            f"the cost of case `{job.case.name}` loses mp precision (e.g. `float()`, "
+            f"`.astype(float)` or a numpy function instead of `ctx`): {why}.",
+            job.dps,
+        )
     return GradientResult(
         values=values, nfev=2 * n, steps=None, backend="reference", precision="mp", dps=job.dps
     )

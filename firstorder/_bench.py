@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
+import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ import pandas as pd
 from ._case import Case
 from ._errors import FirstOrderError, unknown
 
-__all__ = ["BENCH_BACKENDS", "bench_gradients", "time_call"]
+__all__ = ["BENCH_BACKENDS", "bench_gradients", "peak_memory", "time_call"]
 
 #: Backends timed unless told otherwise (peers only where installed).
 BENCH_BACKENDS = (
@@ -49,6 +50,25 @@ def time_call(fn: Callable[[], Any], repeats: int) -> np.ndarray:
     return times
 
 
+def peak_memory(fn: Callable[[], Any]) -> int:
+    """Peak bytes allocated (numpy buffers included) during one call of ``fn``.
+
+    Measured in a separate call from the timed ones: tracing slows allocation.
+    """
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return max(0, peak - base)
+
+
 def _truth(c: Case, x: np.ndarray) -> tuple[np.ndarray | None, str]:
     """The gradient errors are measured against, and its name."""
     from ._backends import gradient
@@ -73,6 +93,8 @@ def bench_gradients(
     *,
     max_seconds: float = 30.0,
     chunk_bytes: int | None = None,
+    skip: Callable[[str, int], bool] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Time gradients of each case at each size by each backend.
 
@@ -91,6 +113,11 @@ def bench_gradients(
         A backend whose single warm-up gradient takes longer than this is timed once.
     chunk_bytes
         Memory budget handed to firstorder's own backends.
+    skip
+        ``skip(backend, n) -> bool``: measurements to leave out (e.g. a peer that
+        would take minutes at large n).
+    progress
+        Called with a short label before each measurement.
 
     Returns
     -------
@@ -100,7 +127,7 @@ def bench_gradients(
         ``time_per_cost_eval`` (median gradient time over median cost time),
         ``rel_error`` (‖g − g*‖∞/‖g*‖∞), ``truth`` (what g* is: the analytic gradient,
         else the mp reference up to :data:`REFERENCE_MAX_N`, else the complex step),
-        ``status``.
+        ``peak_memory`` (bytes, one traced call), ``status``.
     """
     from ._backends import BACKENDS, gradient
     from ._registry import resolve_case
@@ -120,6 +147,10 @@ def bench_gradients(
             cost_time = float(np.median(time_call(functools.partial(c.cost, x), max(repeats, 5))))
             truth, truth_name = _truth(c, x)
             for b in names:
+                if skip is not None and skip(b, n):
+                    continue
+                if progress is not None:
+                    progress(f"{c.name} n={n} {b}")
                 kw: dict[str, Any] = {}
                 if chunk_bytes is not None and BACKENDS[b].kind != "peer":
                     kw["chunk_bytes"] = chunk_bytes
@@ -134,6 +165,7 @@ def bench_gradients(
                     scale = np.max(np.abs(truth)) or 1.0
                     err = float(np.max(np.abs(res.as_float() - truth)) / scale)
                 med = float(np.median(times))
+                peak = peak_memory(call) if first <= max_seconds else -1
                 rows.append(
                     {
                         "case": c.name,
@@ -147,6 +179,7 @@ def bench_gradients(
                         "time_per_cost_eval": med / cost_time if cost_time > 0 else np.nan,
                         "rel_error": err,
                         "truth": truth_name,
+                        "peak_memory": peak,
                         "status": res.status,
                     }
                 )

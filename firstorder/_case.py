@@ -284,6 +284,11 @@ class Case:
             raise CaseError(
                 f"{what} of case `{self.name}` has shape {out.shape}; expected {expected}."
             )
+        if out.dtype.kind not in "biufcO":
+            raise CaseError(
+                f"{what} of case `{self.name}` has dtype `{out.dtype}`; expected numbers "
+                "(float, complex or mp)."
+            )
         return out
 
     def cost(self, v: Any, ctx: Context | str = "float64") -> Array:

@@ -24,6 +24,7 @@ from ._registry import Registry, load_cases
 __all__ = [
     "DELTAS",
     "FAULTS",
+    "MP_DELTAS",
     "Mutant",
     "MutationResult",
     "make_mutants",
@@ -32,6 +33,8 @@ __all__ = [
 
 #: Relative sizes of the scaled-component fault.
 DELTAS: tuple[float, ...] = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
+#: Further sizes tried in mp only, where the floor is tens of decades lower.
+MP_DELTAS: tuple[float, ...] = (1e-15, 1e-20, 1e-25, 1e-30)
 #: Fault kinds, in report order.
 FAULTS: tuple[str, ...] = (
     "sign",
@@ -145,7 +148,9 @@ def _rel_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(b - a) / scale
 
 
-def make_mutants(c: Case, point: np.ndarray | None = None) -> tuple[list[Mutant], list[str]]:
+def make_mutants(
+    c: Case, point: np.ndarray | None = None, deltas: Sequence[float] = DELTAS
+) -> tuple[list[Mutant], list[str]]:
     """Every fault of :data:`FAULTS` injected into ``c``'s gradient.
 
     Single-component faults hit the component with the largest ``|∂C/∂v_i|`` at the
@@ -159,6 +164,8 @@ def make_mutants(c: Case, point: np.ndarray | None = None) -> tuple[list[Mutant]
         The case; it needs an analytic gradient.
     point
         Where the mutants will be tested (default ``x0``).
+    deltas
+        Relative sizes of the ``scale`` fault.
 
     Returns
     -------
@@ -182,7 +189,7 @@ def make_mutants(c: Case, point: np.ndarray | None = None) -> tuple[list[Mutant]
 
     specs: list[tuple[str, float | None, tuple[int, ...], GradFn | None, str]] = []
     specs.append(("sign", None, (i,), _sign(orig, i), ""))
-    for size in DELTAS:
+    for size in deltas:
         specs.append(("scale", size, (i,), _scale(orig, i, size), ""))
     same = n < 2 or g[i] == g[j]
     specs.append(
@@ -265,7 +272,15 @@ class MutationResult:
             .reset_index()
         )
         out["delta"] = out["delta"].where(out["delta"] > 0)
-        return out
+        precisions = list(dict.fromkeys(self.mutants["precision"]))
+        out["_p"] = out["precision"].map(precisions.index)
+        out["_k"] = out["kind"].map(FAULTS.index)
+        out["_d"] = -out["delta"].fillna(0.0)
+        return (
+            out.sort_values(["_p", "_k", "_d"])
+            .drop(columns=["_p", "_k", "_d"])
+            .reset_index(drop=True)
+        )
 
     def thresholds(self) -> pd.DataFrame:
         """Per precision: the smallest relative gradient error detected, and the
@@ -375,15 +390,19 @@ def mutate(
     seen_skips: set[str] = set()
     for done, (c, precision) in enumerate(jobs, start=1):
         v = c.point()
-        g = np.asarray(c.grad(v), dtype=float)
-        mutants, skips = make_mutants(c, v)
+        # the gradient error is measured in the precision under test: in mp a fault of
+        # 1e-30 is invisible in float64
+        cx = context(precision, dps if precision == "mp" else None)
+        g_ref = c.grad(cx.asarray(v), cx)
+        g_scale = float(np.max(np.abs(cx.to_float(g_ref))))
+        mutants, skips = make_mutants(c, v, DELTAS + MP_DELTAS if precision == "mp" else DELTAS)
         for s in skips:
             if s not in seen_skips:
                 seen_skips.add(s)
                 skipped.append(s)
         for mt in mutants:
-            gm = np.asarray(mt.case.grad(v), dtype=float)
-            rel = float(np.max(np.abs(gm - g)) / max(float(np.max(np.abs(g))), 1e-300))
+            diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(v), cx) - g_ref))
+            rel = float(np.max(diff) / max(g_scale, 1e-300))
             res = taylor_test(mt.case, point=v, precision=precision, dps=dps, seed=seed)
             detected = res.verdict == "fail"
             found = tuple(int(k) for k in res.wrong_components)

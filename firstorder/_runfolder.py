@@ -203,16 +203,29 @@ class RunFolder:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
+    @contextlib.contextmanager
+    def writing(self, relative: str) -> Iterator[Path]:
+        """Yield the path of ``relative``; a failed write (a full disk, say) becomes a
+        one-sentence :class:`FirstOrderError` (the caller's abort then removes the
+        temporary folder, so nothing half-written is kept)."""
+        try:
+            yield self.file(relative)
+        except OSError as exc:
+            raise FirstOrderError(
+                f"could not write `{relative}` into the run folder for `{self.final}` "
+                f"({exc.strerror or exc}); earlier reports are untouched."
+            ) from None
+
     def write_text(self, relative: str, text: str) -> Path:
         """Write a text file into the run folder."""
-        target = self.file(relative)
-        target.write_text(text, encoding="utf-8")
+        with self.writing(relative) as target:
+            target.write_text(text, encoding="utf-8")
         return target
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> Path:
         """Write a table as CSV (no index, full float precision)."""
-        target = self.file(relative)
-        frame.to_csv(target, index=False, float_format="%.17g", lineterminator="\n")
+        with self.writing(relative) as target:
+            frame.to_csv(target, index=False, float_format="%.17g", lineterminator="\n")
         return target
 
     def write_json(self, relative: str, data: Any) -> Path:

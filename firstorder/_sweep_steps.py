@@ -207,11 +207,17 @@ def step_sweep(
         raise unknown("stepped backend", backend, stepped)
     if precision not in GRADIENT_PRECISIONS:
         raise unknown("precision", precision, GRADIENT_PRECISIONS)
-    hs = (
-        default_sweep_steps(backend, precision, dps)
-        if steps is None
-        else np.asarray(steps, dtype=np.float64).reshape(-1)
-    )
+    if steps is None:
+        hs = default_sweep_steps(backend, precision, dps)
+    else:
+        try:
+            hs = np.asarray(steps, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise FirstOrderError(f"`steps` must be numbers, not `{steps!r}`.") from None
+        if hs.ndim != 1:
+            raise FirstOrderError(
+                f"`steps` has shape {hs.shape}; give a 1-D sequence of step sizes."
+            )
     if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
         raise FirstOrderError("`steps` must be positive finite numbers.")
     ref = gradient(c, point, backend="reference", dps=2 * dps + 10)

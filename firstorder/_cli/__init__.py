@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 from .._errors import FirstOrderError
 from .._version import __version__
-from . import _backends, _cases, _mutate, _run
+from . import _backends, _bench, _cases, _mutate, _run
 from . import _taylor as _taylor_cmd
 
 __all__ = ["build_parser", "main"]
 
 #: Command modules, in the order ``firstorder --help`` lists them.
-COMMANDS = [_cases, _backends, _taylor_cmd, _mutate, _run]
+COMMANDS = [_cases, _backends, _taylor_cmd, _bench, _mutate, _run]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,3 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        where = f" on `{exc.filename}`" if exc.filename else ""
+        print(
+            f"firstorder: error: file system error{where}: {exc.strerror or exc}.", file=sys.stderr
+        )
+        return 2

@@ -13,7 +13,7 @@ from .._contexts import DEFAULT_DPS
 from .._errors import FirstOrderError
 from .._runfolder import run_folder
 from .._sweep_steps import StepSweep, step_sweep
-from ._common import add_cases_option, emit_frame, registry_from
+from ._common import add_cases_option, emit_frame, registry_from, report_problems
 
 __all__ = ["add_parser"]
 
@@ -38,6 +38,11 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--precision", default="float64", help="float64, float32 or mp")
     s.add_argument("--dps", type=int, default=DEFAULT_DPS, help="digits of the mp precision")
     s.add_argument("--point", default=None, help="comma-separated point (default x0)")
+    s.add_argument(
+        "--steps",
+        default=None,
+        help="comma-separated steps h (default: a geometric sequence for the backend)",
+    )
     s.add_argument("--out", default=None, metavar="DIR", help="base folder of run folders")
     s.add_argument("--format", choices=["table", "json", "csv"], default="table")
     add_cases_option(s)
@@ -50,14 +55,14 @@ def run_backends(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_point(text: str | None) -> np.ndarray | None:
+def _parse_point(text: str | None, option: str = "point") -> np.ndarray | None:
     if text is None:
         return None
     try:
         return np.array([float(t) for t in text.split(",")], dtype=np.float64)
     except ValueError:
         raise FirstOrderError(
-            f"`--point {text}` must be comma-separated numbers, e.g. `1.5` or `-1.2,1`."
+            f"`--{option} {text}` must be comma-separated numbers, e.g. `1.5` or `-1.2,1`."
         ) from None
 
 
@@ -100,10 +105,16 @@ def run_sweep(args: argparse.Namespace) -> int:
 
         raise unknown("precision", args.precision, GRADIENT_PRECISIONS)
     reg = registry_from(args)
+    if report_problems(reg):
+        return 2
     c = reg[args.case]
     point = _parse_point(args.point)
     names = args.backend or ["forward", "central", "complex-step"]
-    sweeps = [step_sweep(c, b, point=point, precision=args.precision, dps=args.dps) for b in names]
+    steps = None if args.steps is None else _parse_point(args.steps, "steps")
+    sweeps = [
+        step_sweep(c, b, point=point, steps=steps, precision=args.precision, dps=args.dps)
+        for b in names
+    ]
     frame = pd.concat([s.to_frame() for s in sweeps], ignore_index=True)
     summary = pd.DataFrame(
         [

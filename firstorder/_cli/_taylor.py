@@ -15,14 +15,15 @@ import pandas as pd
 from .._check import check_gradient
 from .._contexts import DEFAULT_DPS
 from .._errors import FirstOrderError
-from .._registry import resolve_case
 from .._taylor import TAYLOR_PRECISIONS, TaylorResult, taylor_test
-from ._common import add_cases_option, emit_frame, emit_json
+from ._common import add_cases_option, emit_frame, emit_json, registry_from, report_problems
 
 __all__ = ["add_parser"]
 
 #: Exit status by verdict.
-EXIT = {"pass": 0, "exact": 0, "fail": 1, "inconclusive": 3, "not-applicable": 3}
+#: Exit status per verdict: a method that does not apply to the case is bad input (2);
+#: an inconclusive test is neither a pass nor a fail (3).
+EXIT = {"pass": 0, "exact": 0, "fail": 1, "inconclusive": 3, "not-applicable": 2}
 
 
 def add_parser(sub: Any) -> None:
@@ -61,12 +62,16 @@ def _vector(text: str, what: str) -> np.ndarray:
 
 
 def run_taylor(args: argparse.Namespace) -> int:
-    """Run the Taylor test of one case; exit 0 pass/exact, 1 fail, 3 otherwise."""
+    """Run the Taylor test of one case; exit 0 pass/exact, 1 fail, 2 bad input or a
+    gradient that does not apply, 3 inconclusive."""
     if args.precision not in TAYLOR_PRECISIONS:
         from .._errors import unknown
 
         raise unknown("precision", args.precision, TAYLOR_PRECISIONS)
-    case = resolve_case(args.case, args.cases)
+    reg = registry_from(args)
+    if report_problems(reg):
+        return 2
+    case = reg[args.case]
     point = None if args.point is None else _vector(args.point, "point")
     direction: Any = args.direction
     if "," in direction or direction.replace(".", "").replace("-", "").isdigit():
@@ -84,6 +89,8 @@ def run_taylor(args: argparse.Namespace) -> int:
     )
     if args.format == "json":
         emit_json(res.to_dict())
+    elif res.verdict == "not-applicable":
+        raise FirstOrderError(f"`{res.gradient}` does not apply to case `{res.case}`: {res.reason}")
     elif args.format == "csv":
         emit_frame(res.to_frame(), "csv")
     else:

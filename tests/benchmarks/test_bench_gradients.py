@@ -78,3 +78,12 @@ def test_speed_ratios(benchmark, capsys):
             )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+@pytest.mark.parametrize("precision", ["float64", "mp"])
+def test_one_taylor_test(benchmark, precision):
+    """One Taylor test of rosenbrock (all steps in one batched call)."""
+    benchmark.group = "taylor"
+    res = benchmark(fo.taylor_test, "rosenbrock", precision=precision)
+    benchmark.extra_info.update(verdict=res.verdict, order=float(res.order))
+    assert res.verdict == "pass"
