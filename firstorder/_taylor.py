@@ -14,6 +14,7 @@ adds ``h |δ·d|`` to ``r1``: at small steps ``r1`` falls at order 1, not 2.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -142,6 +143,9 @@ class TaylorResult:
         ∇C·d of the gradient under test.
     curvature : float or None
         dᵀHd where known.
+    dropped_steps : numpy.ndarray
+        The largest steps, dropped because the cost is not finite there (overflow
+        far outside the region where the expansion holds).
     """
 
     case: str
@@ -167,6 +171,7 @@ class TaylorResult:
     dps: int | None = None
     directional_derivative: float = math.nan
     curvature: float | None = None
+    dropped_steps: Array = field(default_factory=lambda: np.zeros(0))
 
     @property
     def ok(self) -> bool:
@@ -307,7 +312,9 @@ def _direction(spec: Any, n: int, seed: int, grad64: Callable[[], Array]) -> Arr
     return d / norm
 
 
-def default_steps(point: Array, precision: str, dps: int | None = None) -> Array:
+def default_steps(
+    point: Array, precision: str, dps: int | None = None, length: float | None = None
+) -> Array:
     """The default geometric step sequence (ratio 2) for a point and precision.
 
     It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with
@@ -323,6 +330,12 @@ def default_steps(point: Array, precision: str, dps: int | None = None) -> Array
         ``float64``, ``float32`` or ``mp``.
     dps
         Digits for ``mp``.
+    length
+        The cost's own length scale along the direction, such as ``|C(v)| / ‖∇C‖∞``
+        (features of size 10⁻⁶ put the window far below ``1e-13 · scale``). When it
+        is below ``scale`` the sequence reaches down further by the ratio, by at most
+        eight decades; the start is unchanged (steps where the cost overflows are
+        dropped by the harness).
 
     Returns
     -------
@@ -330,6 +343,9 @@ def default_steps(point: Array, precision: str, dps: int | None = None) -> Array
         Powers of two (exact in every precision), decreasing.
     """
     scale = max(1.0, float(np.max(np.abs(point))) if len(point) else 1.0)
+    bottom = scale
+    if length is not None and math.isfinite(length) and length > 0:
+        bottom = min(scale, max(length, 1e-8 * scale))
     # float32 has so few digits that its window needs the larger steps too.
     start = 0.5 if precision == "float32" else 0.1
     top = 2.0 ** math.floor(math.log2(start * scale))
@@ -337,9 +353,23 @@ def default_steps(point: Array, precision: str, dps: int | None = None) -> Array
         "float64": 1e-13,
         "float32": 1e-6,
         "mp": 10.0 ** (-(dps or DEFAULT_DPS) / 2) * 1e-2,
-    }[precision] * scale
+    }[precision] * bottom
     k = math.ceil(math.log2(top / low))
     return top * 2.0 ** -np.arange(k + 1, dtype=float)
+
+
+def _length(c: Case, v64: Array, g: Any, cx: Context) -> float | None:
+    """``|C(v)| / ‖∇C‖∞``: the length over which the cost changes by its own size."""
+    if g is None:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            c0 = abs(float(cx.to_float(c.cost(cx.asarray(v64), cx))))
+        except Exception:  # noqa: BLE001 - the sweep names the failure properly
+            return None
+        gmax = float(np.max(np.abs(cx.to_float(g)))) if len(v64) else 0.0
+    return c0 / gmax if gmax > 0 and math.isfinite(c0) else None
 
 
 def _steps(steps: Any) -> Array:
@@ -398,30 +428,63 @@ def _gradient_values(
     return out, label, ""
 
 
-def _costs(c: Case, pts: Array, cx: Context, h: Array) -> Array:
-    """Evaluate the cost at all sweep points in one call; name the step on failure."""
-    try:
-        vals = np.asarray(c.cost(pts, cx))
-        bad = ~np.isfinite(cx.to_float(vals))
-    except FirstOrderError:
-        raise
-    except Exception as exc:
-        for k in range(len(pts)):
-            try:
-                c.cost(pts[k], cx)
-            except Exception as inner:
-                where = "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
-                raise FirstOrderError(
-                    f"the cost of case `{c.name}` raised {type(inner).__name__} {where}: {inner}."
-                ) from inner
+def _costs(c: Case, pts: Array, cx: Context, h: Array) -> tuple[Array, Array]:
+    """Evaluate the cost at all sweep points in one call; name the step if it raises.
+
+    ``pts`` holds the point and its ``len(h)`` steps, then the same again jittered.
+    Floating-point overflow is no error here: it shows as a non-finite value, which
+    the caller judges (at the largest steps it is pre-asymptotic). Returns the values
+    and the mask of non-finite ones.
+    """
+    m = len(h) + 1
+
+    def where(k: int) -> str:
+        k = k % m
+        return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            vals = np.asarray(c.cost(pts, cx))
+            bad = ~np.isfinite(cx.to_float(vals))
+        except FirstOrderError:
+            raise
+        except Exception as exc:
+            for k in range(len(pts)):
+                try:
+                    c.cost(pts[k], cx)
+                except Exception as inner:
+                    raise FirstOrderError(
+                        f"the cost of case `{c.name}` raised {type(inner).__name__} "
+                        f"{where(k)}: {inner}."
+                    ) from inner
+            raise FirstOrderError(
+                f"the cost of case `{c.name}` raised {type(exc).__name__} on the batch: {exc}."
+            ) from exc
+    return vals, bad
+
+
+def _finite_steps(name: str, bad: Array, h: Array) -> int:
+    """How many of the largest steps to drop for a non-finite cost there.
+
+    A cost that overflows (or leaves its domain) at the largest steps only is
+    pre-asymptotic there: those steps are dropped. Non-finite at the point itself, at
+    every step, or at a step smaller than a finite one is an error naming the step.
+    """
+    m = len(h) + 1
+    bad = bad[:m] | bad[m:]
+    if bad[0]:
+        raise FirstOrderError(f"the cost of case `{name}` is not finite at the point itself.")
+    steps = bad[1:]
+    if np.all(steps):
         raise FirstOrderError(
-            f"the cost of case `{c.name}` raised {type(exc).__name__} on the batch: {exc}."
-        ) from exc
-    if np.any(bad):
-        k = int(np.flatnonzero(bad)[0])
-        where = "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
-        raise FirstOrderError(f"the cost of case `{c.name}` is not finite {where}.")
-    return vals
+            f"the cost of case `{name}` is not finite at any step, down to `h={h[-1]:.3g}`."
+        )
+    top = int(np.argmin(steps))
+    if np.any(steps[top:]):
+        k = top + int(np.flatnonzero(steps[top:])[0])
+        raise FirstOrderError(f"the cost of case `{name}` is not finite at step `h={h[k]:.3g}`.")
+    return top
 
 
 # -- analysis ----------------------------------------------------------------------------
@@ -603,7 +666,11 @@ def _taylor(
         return cx.to_float(g)
 
     d64 = _direction(direction, n, seed, grad64)
-    h64 = default_steps(v64, precision, dps) if steps is None else _steps(steps)
+    h64 = (
+        _steps(steps)
+        if steps is not None
+        else default_steps(v64, precision, dps, _length(c, v64, g, cx))
+    )
     common = {"point": v64, "direction": d64, "dps": cx.dps}
     if g is None:
         return _not_applicable(c.name, label, precision, na_reason, h64, common)
@@ -614,8 +681,14 @@ def _taylor(
     # cost changes then is its round-off noise at each step (conditioning included,
     # e.g. a sum of squares of residuals that nearly cancel).
     jitter = pts * (1 + 2 * cx.eps)
-    both = _costs(c, np.concatenate([pts, jitter]), cx, np.concatenate([h64, h64, h64]))
+    both, bad = _costs(c, np.concatenate([pts, jitter]), cx, h64)
+    top = _finite_steps(c.name, bad, h64)
     vals, moved = both[: len(pts)], both[len(pts) :]
+    dropped = h64[:top]
+    if top:
+        keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
+        vals, moved = vals[keep], moved[keep]
+        h64, h = h64[top:], h[top:]
     c0, ch = vals[0], vals[1:]
     gd = cx.sum(g * d)
     delta = ch - c0
@@ -670,6 +743,12 @@ def _taylor(
         hint = " (use precision mp)" if precision != "mp" else " (raise --dps)"
         reason = f"{fit1.reason[:-1]}{hint}."
 
+    if len(dropped):
+        reason = (
+            f"{reason[:-1]} (the {len(dropped)} largest steps, h ≥ {dropped[-1]:.3g}, dropped: "
+            "the cost is not finite there)."
+        )
+
     h_star = None
     if isinstance(gradient, str) and gradient != "analytic" and verdict in ("pass", "fail"):
         h_star = _h_star(h64, r1, mask1)
@@ -707,6 +786,7 @@ def _taylor(
         dps=cx.dps,
         directional_derivative=gd64,
         curvature=dhd64,
+        dropped_steps=dropped,
     )
     if verdict == "fail" and locate:
         from ._locate import locate_wrong_components

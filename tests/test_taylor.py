@@ -209,22 +209,32 @@ def test_unknown_backend_lists_choices_or_is_unavailable():
 def _partial_case(bad: str) -> fo.Case:
     @fo.case(name=f"breaks_{bad}", x0=[0.0, 0.0])
     def c(v, ctx):
-        x = v[..., 0]
-        if bad == "nan":
-            return ctx.where(ctx.real(x) > 0.05, np.nan, x**2)
+        x = ctx.real(v[..., 0])
+        if bad == "nan":  # NaN in a band of small steps, finite above and below it
+            return ctx.where((x > 1e-4) & (x < 1e-3), np.nan, v[..., 0] ** 2)
+        if bad == "overflow":  # NaN at the largest steps only: pre-asymptotic
+            return ctx.where(x > 0.05, np.nan, ctx.exp(v[..., 0]))
         if np.any(np.real(np.asarray(x, dtype=float)) > 0.05):
             raise ZeroDivisionError("boom")
-        return x**2
+        return v[..., 0] ** 2
 
     @c.gradient
     def _(v, ctx):
-        return ctx.stack([2 * v[..., 0], 0 * v[..., 1]])
+        x = v[..., 0]
+        return ctx.stack([ctx.exp(x) if bad == "overflow" else 2 * x, 0 * v[..., 1]])
 
     return c
 
 
 def test_cost_nan_or_raising_inside_the_sweep_names_the_step():
-    with pytest.raises(fo.FirstOrderError, match=r"not finite at step `h=0\.0625`"):
+    with pytest.raises(fo.FirstOrderError, match=r"not finite at step `h=0\.000977`"):
         fo.taylor_test(_partial_case("nan"), direction="e0")
     with pytest.raises(fo.FirstOrderError, match=r"raised ZeroDivisionError at step `h=0\.0625`"):
         fo.taylor_test(_partial_case("raise"), direction="e0")
+
+
+def test_non_finite_cost_at_the_largest_steps_drops_them():
+    res = fo.taylor_test(_partial_case("overflow"), direction="e0")
+    assert res.verdict == "pass", res.reason
+    assert list(res.dropped_steps) == [0.0625] and "dropped" in res.reason
+    assert res.steps[0] == 0.03125
