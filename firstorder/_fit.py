@@ -32,6 +32,8 @@ SETTLE_TOL = 0.25
 #: Fewest points, and fewest decades of h, a window may have.
 MIN_POINTS = 4
 MIN_DECADES = 1.0
+#: Local orders at the smallest steps of a window that must show the remainder falling.
+TRIM = 3
 
 
 @functools.lru_cache(maxsize=256)
@@ -201,6 +203,13 @@ def clean_window(
         lo, hi = max(runs, key=lambda ab: (ab[1] - ab[0], ab[0]))
     else:
         return mask
+    # Below the floor the remainder stops falling: where the estimated floor is too
+    # low (round-off that jitter by a few ulps cannot see, such as cos x ≈ 1 rounding
+    # in steps), the run ends in a plateau of erratic local orders. Trim the smallest
+    # steps until the last TRIM local orders all show the remainder falling.
+    q_all = local_orders(h[lo:hi], r[lo:hi])
+    while hi - lo > TRIM + 1 and not np.all(q_all[hi - lo - 1 - TRIM : hi - lo - 1] >= 0.25):
+        hi -= 1
     if hi - lo < MIN_POINTS:
         return mask
     q = local_orders(h[lo:hi], r[lo:hi])[:-1]

@@ -25,7 +25,7 @@ import pandas as pd
 from ._case import Case
 from ._contexts import DEFAULT_DPS, Array, Context, context
 from ._errors import FirstOrderError, unknown
-from ._fit import SAFETY, clean_window, fit_loglog, local_orders, window_ok
+from ._fit import MIN_DECADES, SAFETY, SETTLE_TOL, clean_window, fit_loglog, local_orders, window_ok
 from ._registry import resolve_case
 
 if TYPE_CHECKING:
@@ -41,6 +41,10 @@ FAIL_TOL = 0.25
 PASS_TOL = 0.25
 #: Relative disagreement of r1/h² with dᵀHd/2 that fails the coefficient check.
 COEF_TOL = 0.25
+#: Decades of predicted clean window (see :func:`_predicted_decades`) from which on
+#: a precision is expected to resolve the Taylor test: the one decade a window needs,
+#: plus one for the large steps where the orders settle.
+RESOLVABLE = 2.0
 #: Smallest clean steps used for the tail fit and the coefficient.
 TAIL = 5
 _EXPECTED = {"r0": 1, "r1": 2, "r2": 3}
@@ -146,6 +150,11 @@ class TaylorResult:
     dropped_steps : numpy.ndarray
         The largest steps, dropped because the cost is not finite there (overflow
         far outside the region where the expansion holds).
+    predicted_decades : float
+        Decades of h over which r1 ≈ |dᵀHd|/2 h² is predicted to clear the measured
+        round-off floor by the safety factor (see :func:`predicted_decades`). Below
+        :data:`RESOLVABLE` decades the precision cannot resolve the Taylor test at
+        this point; ``inconclusive`` is then the honest verdict.
     """
 
     case: str
@@ -172,6 +181,7 @@ class TaylorResult:
     directional_derivative: float = math.nan
     curvature: float | None = None
     dropped_steps: Array = field(default_factory=lambda: np.zeros(0))
+    predicted_decades: float = math.nan
 
     @property
     def ok(self) -> bool:
@@ -555,10 +565,19 @@ def _fit(
     if coef_pred is not None and coef_pred > 0:
         # The smallest steps whose remainder clears the floor by SAFETY² (round-off
         # below 1/SAFETY² of it), so neither noise nor higher-order terms dominate.
+        # Without three such steps the coefficient cannot be told from round-off
+        # and is not judged (agreement None).
+        # The coefficient is judged only where the local orders have settled at the
+        # expected order: at pre-asymptotic steps higher-order terms still shift it.
         quiet = rw > SAFETY * SAFETY * floor[mask]
-        hq, rq = (hw[quiet], rw[quiet]) if quiet.sum() >= 3 else (hw, rw)
-        est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
-        agreement = abs(est / coef_pred - 1)
+        settled = False
+        if quiet.sum() >= 3:
+            hq, rq = hw[quiet], rw[quiet]
+            q = local_orders(hq, rq)[-3:-1]
+            settled = bool(np.all(np.abs(q - exp) <= SETTLE_TOL))
+        if settled:
+            est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
+            agreement = abs(est / coef_pred - 1)
     lo, hi = full.ci
     if hi < exp - FAIL_TOL or tail.ci[1] < exp - FAIL_TOL:
         which = full if hi < exp - FAIL_TOL else tail
@@ -692,7 +711,13 @@ def _taylor(
     c0, ch = vals[0], vals[1:]
     gd = cx.sum(g * d)
     delta = ch - c0
-    lin = h * gd
+    # The step actually taken: v + h d is rounded to the precision, and that rounding
+    # (about eps·|v_i| per component) changes C by up to eps·Σ|g_i v_i|, which does not
+    # shrink with h and reads as a gradient error at small steps. The difference of
+    # the rounded points and v is exact (Sterbenz), so ∇C·Δv is the linear term.
+    dv = pts[1:][-len(h64) :] - v[None, :]
+    lin = cx.sum(g[None, :] * dv)
+    lin_abs = cx.sum(cx.abs(g[None, :] * dv))
     rem1 = delta - lin
     dhd = None
     rem2 = None
@@ -706,7 +731,7 @@ def _taylor(
     r2 = np.abs(f(rem2)) if rem2 is not None else np.full(len(h64), np.nan)
     mag = np.abs(f(ch)) + abs(float(f(c0)))
     base0 = eps * mag
-    base1 = eps * (mag + np.abs(f(lin)))
+    base1 = eps * (mag + np.abs(f(lin_abs)))
     m = _floor_multiplier(h64, r1, base1)
     wobble = np.abs(f(moved - vals))
     noise = wobble[1:]
@@ -724,10 +749,29 @@ def _taylor(
         floor2 = np.maximum(m * (base1 + eps * quad), noise)
         fits["r2"], mask2, tail2 = _fit("r2", h64, r2, floor2, None, 3)
 
+    predicted = _predicted_decades(h64, r1, floor1, dhd64)
     verdict, reason = fit1.verdict, fit1.reason
+    gnorm = float(np.linalg.norm(f(g)))
+    hscale = abs(dhd64 or 0.0) * max(1.0, float(np.max(np.abs(v64))))
+    if verdict == "pass" and fit1.order_ci[0] - PASS_TOL > 2 and predicted < RESOLVABLE:
+        verdict = "inconclusive"
+        reason = (
+            f"r1 falls at order {fit1.order:.2f} over pre-asymptotic steps only: {precision} "
+            f"cannot resolve the h² range here (predicted clean window {predicted:.1f} decades)."
+        )
+    if verdict == "fail" and fit1.coefficient_agreement is None:
+        # An order-1 tail means ∇C·d off by e ≈ r1/h. Below the gradient's own
+        # round-off (as in the r2 check) it is the cost's hidden round-off instead.
+        hw, rw = h64[mask1], r1[mask1]
+        e = float(np.median(rw[-3:] / hw[-3:]))
+        if e <= math.sqrt(eps) * gnorm + eps**0.75 * hscale:
+            verdict = "inconclusive"
+            reason = (
+                f"{fit1.reason[:-1]}, but the implied error of ∇C·d ({e:.2g}) is within "
+                f"the {precision} round-off of the gradient (√eps·‖∇C‖ = "
+                f"{math.sqrt(eps) * gnorm:.2g}): not a finding."
+            )
     if verdict == "pass" and rem2 is not None and tail2 is not None:
-        gnorm = float(np.linalg.norm(f(g)))
-        hscale = abs(dhd64 or 0.0) * max(1.0, float(np.max(np.abs(v64))))
         verdict, reason = _second_order_check(
             h64[mask2], r2[mask2], tail2, gnorm, hscale, eps, reason
         )
@@ -739,9 +783,20 @@ def _taylor(
             verdict = "inconclusive"
         else:
             reason = "r1 stays at the round-off floor over the whole range: ΔC = ∇C·Δv exactly."
+        if dhd64 and predicted < MIN_DECADES:
+            # r1 = |dᵀHd|/2 h² ≠ 0 lies under the floor at every step: unresolved.
+            verdict = "inconclusive"
+            reason = (
+                f"r1 ≈ |dᵀHd|/2 h² stays under the round-off floor: {precision} cannot "
+                f"resolve it here (predicted clean window {max(predicted, 0):.1f} decades"
+                f"{'; use precision mp' if precision != 'mp' else '; raise --dps'})."
+            )
     elif verdict == "inconclusive":
-        hint = " (use precision mp)" if precision != "mp" else " (raise --dps)"
-        reason = f"{fit1.reason[:-1]}{hint}."
+        hint = "use precision mp" if precision != "mp" else "raise --dps"
+        reason = (
+            f"{fit1.reason[:-1]} (predicted clean window {max(predicted, 0):.1f} decades of h "
+            f"from the curvature and the measured floor; {hint})."
+        )
 
     if len(dropped):
         reason = (
@@ -787,6 +842,7 @@ def _taylor(
         directional_derivative=gd64,
         curvature=dhd64,
         dropped_steps=dropped,
+        predicted_decades=predicted,
     )
     if verdict == "fail" and locate:
         from ._locate import locate_wrong_components
@@ -798,6 +854,24 @@ def _taylor(
 
         result = replace(result, wrong_components=diag.components, diagnosis=diag)
     return result
+
+
+def _predicted_decades(h: Array, r1: Array, floor: Array, dhd: float | None) -> float:
+    """Decades of h where r1 ≈ a h² would clear ``SAFETY ×`` the measured floor.
+
+    ``a = |dᵀHd|/2`` where second derivatives are known, else ``r1/h²`` at the
+    largest step (the curvature the sweep itself shows). The clean run ends at the
+    largest step from which on ``a h² ≤ SAFETY · floor``; it starts at the largest
+    step. Returns ``-inf`` when no step clears the floor.
+    """
+    a = abs(dhd) / 2 if dhd is not None else float(r1[0] / h[0] ** 2)
+    if not (math.isfinite(a) and a > 0):
+        return -math.inf
+    clears = a * h * h > SAFETY * floor
+    if not clears[0]:
+        return -math.inf
+    last = len(h) - 1 if np.all(clears) else int(np.argmin(clears)) - 1
+    return float(np.log10(h[0] / h[last]))
 
 
 def _second_order_check(
