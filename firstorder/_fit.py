@@ -22,6 +22,7 @@ __all__ = [
     "clean_window",
     "fit_loglog",
     "local_orders",
+    "plateau_floor",
     "t_quantile",
 ]
 
@@ -224,6 +225,32 @@ def clean_window(
         # near the floor): keep the whole run, whose smallest steps tell.
         mask[lo:hi] = True
     return mask
+
+
+def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
+    """The level of the round-off plateau at the smallest steps, measured from ``r``.
+
+    Below its floor a remainder stops falling: a step's remainder no longer clears
+    every remainder at the smaller steps. Scanning up from the smallest step, the
+    signal starts at the first step that, with the ``run − 1`` steps above it, each
+    exceed ``rise ×`` the largest remainder below them (a remainder falling at order
+    1 or more does so by a factor 2 per step; noise does not, three times running).
+    The plateau's level is the largest remainder below that step. This catches
+    round-off that the ulp jitter cannot see (a cost whose rounding changes in
+    jumps, such as cos x ≈ 1). Returns 0 when the remainder falls to the end.
+    """
+    r = np.asarray(r, dtype=float)
+    r = np.where(np.isfinite(r), r, np.inf)
+    n = len(r)
+    below = np.zeros(n)
+    for k in range(n - 2, -1, -1):
+        below[k] = max(below[k + 1], r[k + 1])
+    clear = r >= rise * below
+    # At least ``run`` steps below, so that the bottom's own noise cannot pass.
+    for k in range(n - 1 - run, run - 2, -1):
+        if np.all(clear[k - run + 1 : k + 1]):
+            return float(below[k])
+    return float(np.max(r[np.isfinite(r)])) if np.any(np.isfinite(r)) else 0.0
 
 
 def _span(h: Array, a: int, b: int) -> float:

@@ -25,7 +25,16 @@ import pandas as pd
 from ._case import Case
 from ._contexts import DEFAULT_DPS, Array, Context, context
 from ._errors import FirstOrderError, unknown
-from ._fit import MIN_DECADES, SAFETY, SETTLE_TOL, clean_window, fit_loglog, local_orders, window_ok
+from ._fit import (
+    MIN_DECADES,
+    SAFETY,
+    SETTLE_TOL,
+    clean_window,
+    fit_loglog,
+    local_orders,
+    plateau_floor,
+    window_ok,
+)
 from ._registry import resolve_case
 
 if TYPE_CHECKING:
@@ -738,6 +747,9 @@ def _taylor(
     # Round-off is random: a step's noise is judged by its neighbours too.
     noise = np.maximum.reduce([noise, np.roll(noise, 1), np.roll(noise, -1)])
     floor0, floor1 = np.maximum(m * base0, noise), np.maximum(m * base1, noise)
+    # Round-off the jitter cannot see shows as a plateau of r1 at the smallest steps.
+    plateau = plateau_floor(h64, r1)
+    floor1 = np.maximum(floor1, plateau)
     gd64 = float(f(gd))
     dhd64 = float(f(dhd)) if dhd is not None else None
 
@@ -746,7 +758,7 @@ def _taylor(
     fits = {"r0": fit0, "r1": fit1}
     if rem2 is not None and dhd is not None:
         quad: Array = np.abs(f(h * h / 2 * dhd))
-        floor2 = np.maximum(m * (base1 + eps * quad), noise)
+        floor2 = np.maximum(m * (base1 + eps * quad), np.maximum(noise, plateau))
         fits["r2"], mask2, tail2 = _fit("r2", h64, r2, floor2, None, 3)
 
     predicted = _predicted_decades(h64, r1, floor1, dhd64)
@@ -776,7 +788,10 @@ def _taylor(
             h64[mask2], r2[mask2], tail2, gnorm, hscale, eps, reason
         )
     if verdict == "exact":
-        if fit0.verdict == "exact":
+        if fit0.verdict == "exact" and gd64 == 0 and not dhd64:
+            # Constant along d (a variable the cost ignores), and ∇C·d = 0 exactly.
+            reason = "the cost is constant along this direction and ∇C·d = 0: exact."
+        elif fit0.verdict == "exact":
             reason = (
                 "the cost does not change measurably along this direction (r0 and r1 at round-off)."
             )
@@ -791,7 +806,7 @@ def _taylor(
                 f"resolve it here (predicted clean window {max(predicted, 0):.1f} decades"
                 f"{'; use precision mp' if precision != 'mp' else '; raise --dps'})."
             )
-    elif verdict == "inconclusive":
+    elif verdict == "inconclusive" and fit1.verdict == "inconclusive":
         hint = "use precision mp" if precision != "mp" else "raise --dps"
         reason = (
             f"{fit1.reason[:-1]} (predicted clean window {max(predicted, 0):.1f} decades of h "
