@@ -237,7 +237,8 @@ def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
     1 or more does so by a factor 2 per step; noise does not, three times running).
     The plateau's level is the largest remainder below that step. This catches
     round-off that the ulp jitter cannot see (a cost whose rounding changes in
-    jumps, such as cos x ≈ 1). Returns 0 when the remainder falls to the end.
+    jumps, such as cos x ≈ 1). When the remainder falls to the end, the level is
+    that of the last ``run`` steps, which cannot be judged.
     """
     r = np.asarray(r, dtype=float)
     r = np.where(np.isfinite(r), r, np.inf)
