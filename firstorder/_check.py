@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 
 from ._case import Case
-from ._contexts import Array, Context
+from ._contexts import DEFAULT_DPS, Array, Context
 from ._errors import FirstOrderError
+from ._registry import resolve_case
 from ._taylor import TaylorResult, _taylor
 
-__all__ = ["CheckResult", "check_gradient"]
+__all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +104,7 @@ def check_gradient(
     precision: str = "float64",
     directions: int = 3,
     seed: int = 0,
+    descent: bool = True,
 ) -> CheckResult:
     """Taylor-test a plain numpy gradient against its cost along several directions.
 
@@ -121,6 +123,10 @@ def check_gradient(
         Number of seeded random directions.
     seed
         Seed of the first direction (the others use ``seed + 1``, …).
+    descent
+        Also test along the descent direction ``−g/‖g‖`` of the gradient under test,
+        first. A wrong component ``g_i`` changes ``∇C·d`` there by ``δ g_i²/‖g‖``, far
+        more than along a random direction for the largest components.
 
     Returns
     -------
@@ -141,12 +147,34 @@ def check_gradient(
     if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
         raise FirstOrderError(f"`directions` must be a positive integer, not `{directions}`.")
     c = _as_case(cost, grad, len(v), v)
+    specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
+    return _run(c, v, "analytic", specs, precision, 50, seed)
+
+
+def _run(
+    c: Case, v: Array, gradient: Any, specs: list[Any], precision: str, dps: int, seed: int
+) -> CheckResult:
+    """Taylor tests along ``specs`` in turn (stopping at the first fail), combined."""
     results = []
-    for k in range(directions):
-        res = _taylor(c, v, "random", "analytic", precision, 50, None, seed + k, locate=True)
+    k = 0
+    for spec in specs:
+        if spec == "descent":
+            try:
+                res = _taylor(c, v, spec, gradient, precision, dps, None, seed, locate=True)
+            except FirstOrderError as exc:
+                if "gradient is zero" not in str(exc):
+                    raise
+                continue  # descent is undefined where the gradient under test is zero
+        else:
+            res = _taylor(c, v, spec, gradient, precision, dps, None, seed + k, locate=True)
+            k += 1
         results.append(res)
         if res.verdict == "fail":
             break
+    return _combine(results)
+
+
+def _combine(results: list[TaylorResult]) -> CheckResult:
     decided = next((r for r in results if r.verdict == "fail"), None)
     if decided is not None:
         verdict = "fail"
@@ -170,3 +198,52 @@ def check_gradient(
         wrong_components=decided.wrong_components,
         results=tuple(results),
     )
+
+
+#: Directions :func:`detect` tests along by default.
+DETECT_DIRECTIONS: tuple[str, ...] = ("descent", "random")
+
+
+def detect(
+    case: Case | str,
+    point: Any = None,
+    *,
+    gradient: Any = "analytic",
+    precision: str = "float64",
+    dps: int = DEFAULT_DPS,
+    seed: int = 0,
+    directions: tuple[Any, ...] = DETECT_DIRECTIONS,
+) -> CheckResult:
+    """Whether a case's gradient (or a mutant's) fails the Taylor test along any direction.
+
+    The detector mutation testing calls: Taylor tests along the ``descent`` direction
+    of the gradient under test and a seeded ``random`` one (any spec
+    :func:`~firstorder.taylor_test` takes), stopping at the first failure, whose wrong
+    components are then located.
+
+    Parameters
+    ----------
+    case
+        A :class:`~firstorder.Case` (such as a mutant with a faulty gradient) or a name.
+    point
+        Where to test (default the case's ``x0``).
+    gradient
+        The gradient under test (see :func:`~firstorder.taylor_test`).
+    precision, dps
+        The number system.
+    seed
+        Seed of the random directions (``seed``, ``seed + 1``, … for repeated ones).
+    directions
+        Direction specs, tested in turn.
+
+    Returns
+    -------
+    CheckResult
+        ``fail`` if any direction fails (with its wrong components), else the
+        combined verdict of all of them.
+    """
+    c = resolve_case(case)
+    v = c.point() if point is None else np.asarray(point, dtype=np.float64)
+    if not directions:
+        raise FirstOrderError("`directions` must name at least one direction.")
+    return _run(c, v, gradient, list(directions), precision, dps, seed)

@@ -22,6 +22,7 @@ __all__ = [
     "clean_window",
     "fit_loglog",
     "local_orders",
+    "plateau_floor",
     "t_quantile",
 ]
 
@@ -32,6 +33,8 @@ SETTLE_TOL = 0.25
 #: Fewest points, and fewest decades of h, a window may have.
 MIN_POINTS = 4
 MIN_DECADES = 1.0
+#: Local orders at the smallest steps of a window that must show the remainder falling.
+TRIM = 3
 
 
 @functools.lru_cache(maxsize=256)
@@ -201,6 +204,13 @@ def clean_window(
         lo, hi = max(runs, key=lambda ab: (ab[1] - ab[0], ab[0]))
     else:
         return mask
+    # Below the floor the remainder stops falling: where the estimated floor is too
+    # low (round-off that jitter by a few ulps cannot see, such as cos x ≈ 1 rounding
+    # in steps), the run ends in a plateau of erratic local orders. Trim the smallest
+    # steps until the last TRIM local orders all show the remainder falling.
+    q_all = local_orders(h[lo:hi], r[lo:hi])
+    while hi - lo > TRIM + 1 and not np.all(q_all[hi - lo - 1 - TRIM : hi - lo - 1] >= 0.25):
+        hi -= 1
     if hi - lo < MIN_POINTS:
         return mask
     q = local_orders(h[lo:hi], r[lo:hi])[:-1]
@@ -215,6 +225,33 @@ def clean_window(
         # near the floor): keep the whole run, whose smallest steps tell.
         mask[lo:hi] = True
     return mask
+
+
+def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
+    """The level of the round-off plateau at the smallest steps, measured from ``r``.
+
+    Below its floor a remainder stops falling: a step's remainder no longer clears
+    every remainder at the smaller steps. Scanning up from the smallest step, the
+    signal starts at the first step that, with the ``run − 1`` steps above it, each
+    exceed ``rise ×`` the largest remainder below them (a remainder falling at order
+    1 or more does so by a factor 2 per step; noise does not, three times running).
+    The plateau's level is the largest remainder below that step. This catches
+    round-off that the ulp jitter cannot see (a cost whose rounding changes in
+    jumps, such as cos x ≈ 1). When the remainder falls to the end, the level is
+    that of the last ``run`` steps, which cannot be judged.
+    """
+    r = np.asarray(r, dtype=float)
+    r = np.where(np.isfinite(r), r, np.inf)
+    n = len(r)
+    below = np.zeros(n)
+    for k in range(n - 2, -1, -1):
+        below[k] = max(below[k + 1], r[k + 1])
+    clear = r >= rise * below
+    # At least ``run`` steps below, so that the bottom's own noise cannot pass.
+    for k in range(n - 1 - run, run - 2, -1):
+        if np.all(clear[k - run + 1 : k + 1]):
+            return float(below[k])
+    return float(np.max(r[np.isfinite(r)])) if np.any(np.isfinite(r)) else 0.0
 
 
 def _span(h: Array, a: int, b: int) -> float:

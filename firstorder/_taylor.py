@@ -14,6 +14,7 @@ adds ``h |δ·d|`` to ``r1``: at small steps ``r1`` falls at order 1, not 2.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,16 @@ import pandas as pd
 from ._case import Case
 from ._contexts import DEFAULT_DPS, Array, Context, context
 from ._errors import FirstOrderError, unknown
-from ._fit import SAFETY, clean_window, fit_loglog, local_orders, window_ok
+from ._fit import (
+    MIN_DECADES,
+    SAFETY,
+    SETTLE_TOL,
+    clean_window,
+    fit_loglog,
+    local_orders,
+    plateau_floor,
+    window_ok,
+)
 from ._registry import resolve_case
 
 if TYPE_CHECKING:
@@ -40,6 +50,10 @@ FAIL_TOL = 0.25
 PASS_TOL = 0.25
 #: Relative disagreement of r1/h² with dᵀHd/2 that fails the coefficient check.
 COEF_TOL = 0.25
+#: Decades of predicted clean window (see :func:`_predicted_decades`) from which on
+#: a precision is expected to resolve the Taylor test: the one decade a window needs,
+#: plus one for the large steps where the orders settle.
+RESOLVABLE = 2.0
 #: Smallest clean steps used for the tail fit and the coefficient.
 TAIL = 5
 _EXPECTED = {"r0": 1, "r1": 2, "r2": 3}
@@ -142,6 +156,14 @@ class TaylorResult:
         ∇C·d of the gradient under test.
     curvature : float or None
         dᵀHd where known.
+    dropped_steps : numpy.ndarray
+        The largest steps, dropped because the cost is not finite there (overflow
+        far outside the region where the expansion holds).
+    predicted_decades : float
+        Decades of h over which r1 ≈ |dᵀHd|/2 h² is predicted to clear the measured
+        round-off floor by the safety factor (see :func:`predicted_decades`). Below
+        :data:`RESOLVABLE` decades the precision cannot resolve the Taylor test at
+        this point; ``inconclusive`` is then the honest verdict.
     """
 
     case: str
@@ -167,6 +189,8 @@ class TaylorResult:
     dps: int | None = None
     directional_derivative: float = math.nan
     curvature: float | None = None
+    dropped_steps: Array = field(default_factory=lambda: np.zeros(0))
+    predicted_decades: float = math.nan
 
     @property
     def ok(self) -> bool:
@@ -307,7 +331,9 @@ def _direction(spec: Any, n: int, seed: int, grad64: Callable[[], Array]) -> Arr
     return d / norm
 
 
-def default_steps(point: Array, precision: str, dps: int | None = None) -> Array:
+def default_steps(
+    point: Array, precision: str, dps: int | None = None, length: float | None = None
+) -> Array:
     """The default geometric step sequence (ratio 2) for a point and precision.
 
     It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with
@@ -323,6 +349,12 @@ def default_steps(point: Array, precision: str, dps: int | None = None) -> Array
         ``float64``, ``float32`` or ``mp``.
     dps
         Digits for ``mp``.
+    length
+        The cost's own length scale along the direction, such as ``|C(v)| / ‖∇C‖∞``
+        (features of size 10⁻⁶ put the window far below ``1e-13 · scale``). When it
+        is below ``scale`` the sequence reaches down further by the ratio, by at most
+        eight decades; the start is unchanged (steps where the cost overflows are
+        dropped by the harness).
 
     Returns
     -------
@@ -330,6 +362,9 @@ def default_steps(point: Array, precision: str, dps: int | None = None) -> Array
         Powers of two (exact in every precision), decreasing.
     """
     scale = max(1.0, float(np.max(np.abs(point))) if len(point) else 1.0)
+    bottom = scale
+    if length is not None and math.isfinite(length) and length > 0:
+        bottom = min(scale, max(length, 1e-8 * scale))
     # float32 has so few digits that its window needs the larger steps too.
     start = 0.5 if precision == "float32" else 0.1
     top = 2.0 ** math.floor(math.log2(start * scale))
@@ -337,9 +372,23 @@ def default_steps(point: Array, precision: str, dps: int | None = None) -> Array
         "float64": 1e-13,
         "float32": 1e-6,
         "mp": 10.0 ** (-(dps or DEFAULT_DPS) / 2) * 1e-2,
-    }[precision] * scale
+    }[precision] * bottom
     k = math.ceil(math.log2(top / low))
     return top * 2.0 ** -np.arange(k + 1, dtype=float)
+
+
+def _length(c: Case, v64: Array, g: Any, cx: Context) -> float | None:
+    """``|C(v)| / ‖∇C‖∞``: the length over which the cost changes by its own size."""
+    if g is None:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            c0 = abs(float(cx.to_float(c.cost(cx.asarray(v64), cx))))
+        except Exception:  # noqa: BLE001 - the sweep names the failure properly
+            return None
+        gmax = float(np.max(np.abs(cx.to_float(g)))) if len(v64) else 0.0
+    return c0 / gmax if gmax > 0 and math.isfinite(c0) else None
 
 
 def _steps(steps: Any) -> Array:
@@ -398,30 +447,63 @@ def _gradient_values(
     return out, label, ""
 
 
-def _costs(c: Case, pts: Array, cx: Context, h: Array) -> Array:
-    """Evaluate the cost at all sweep points in one call; name the step on failure."""
-    try:
-        vals = np.asarray(c.cost(pts, cx))
-        bad = ~np.isfinite(cx.to_float(vals))
-    except FirstOrderError:
-        raise
-    except Exception as exc:
-        for k in range(len(pts)):
-            try:
-                c.cost(pts[k], cx)
-            except Exception as inner:
-                where = "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
-                raise FirstOrderError(
-                    f"the cost of case `{c.name}` raised {type(inner).__name__} {where}: {inner}."
-                ) from inner
+def _costs(c: Case, pts: Array, cx: Context, h: Array) -> tuple[Array, Array]:
+    """Evaluate the cost at all sweep points in one call; name the step if it raises.
+
+    ``pts`` holds the point and its ``len(h)`` steps, then the same again jittered.
+    Floating-point overflow is no error here: it shows as a non-finite value, which
+    the caller judges (at the largest steps it is pre-asymptotic). Returns the values
+    and the mask of non-finite ones.
+    """
+    m = len(h) + 1
+
+    def where(k: int) -> str:
+        k = k % m
+        return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            vals = np.asarray(c.cost(pts, cx))
+            bad = ~np.isfinite(cx.to_float(vals))
+        except FirstOrderError:
+            raise
+        except Exception as exc:
+            for k in range(len(pts)):
+                try:
+                    c.cost(pts[k], cx)
+                except Exception as inner:
+                    raise FirstOrderError(
+                        f"the cost of case `{c.name}` raised {type(inner).__name__} "
+                        f"{where(k)}: {inner}."
+                    ) from inner
+            raise FirstOrderError(
+                f"the cost of case `{c.name}` raised {type(exc).__name__} on the batch: {exc}."
+            ) from exc
+    return vals, bad
+
+
+def _finite_steps(name: str, bad: Array, h: Array) -> int:
+    """How many of the largest steps to drop for a non-finite cost there.
+
+    A cost that overflows (or leaves its domain) at the largest steps only is
+    pre-asymptotic there: those steps are dropped. Non-finite at the point itself, at
+    every step, or at a step smaller than a finite one is an error naming the step.
+    """
+    m = len(h) + 1
+    bad = bad[:m] | bad[m:]
+    if bad[0]:
+        raise FirstOrderError(f"the cost of case `{name}` is not finite at the point itself.")
+    steps = bad[1:]
+    if np.all(steps):
         raise FirstOrderError(
-            f"the cost of case `{c.name}` raised {type(exc).__name__} on the batch: {exc}."
-        ) from exc
-    if np.any(bad):
-        k = int(np.flatnonzero(bad)[0])
-        where = "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
-        raise FirstOrderError(f"the cost of case `{c.name}` is not finite {where}.")
-    return vals
+            f"the cost of case `{name}` is not finite at any step, down to `h={h[-1]:.3g}`."
+        )
+    top = int(np.argmin(steps))
+    if np.any(steps[top:]):
+        k = top + int(np.flatnonzero(steps[top:])[0])
+        raise FirstOrderError(f"the cost of case `{name}` is not finite at step `h={h[k]:.3g}`.")
+    return top
 
 
 # -- analysis ----------------------------------------------------------------------------
@@ -438,7 +520,8 @@ def _floor_multiplier(h: Array, r: Array, base: Array) -> float:
     q = local_orders(h, r)[-5:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = r[tail] / base[tail]
-    if np.all(np.isnan(q)) or float(np.nanmedian(q)) < 1.0:
+    # Stopped falling: a wrong gradient's r1 = |e h| still falls at order 1.
+    if np.all(np.isnan(q)) or float(np.nanmedian(q)) < 0.5:
         finite = ratio[np.isfinite(ratio)]
         return max(1.0, float(finite.max())) if len(finite) else 1.0
     return 1.0
@@ -492,10 +575,19 @@ def _fit(
     if coef_pred is not None and coef_pred > 0:
         # The smallest steps whose remainder clears the floor by SAFETY² (round-off
         # below 1/SAFETY² of it), so neither noise nor higher-order terms dominate.
+        # Without three such steps the coefficient cannot be told from round-off
+        # and is not judged (agreement None).
+        # The coefficient is judged only where the local orders have settled at the
+        # expected order: at pre-asymptotic steps higher-order terms still shift it.
         quiet = rw > SAFETY * SAFETY * floor[mask]
-        hq, rq = (hw[quiet], rw[quiet]) if quiet.sum() >= 3 else (hw, rw)
-        est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
-        agreement = abs(est / coef_pred - 1)
+        settled = False
+        if quiet.sum() >= 3:
+            hq, rq = hw[quiet], rw[quiet]
+            q = local_orders(hq, rq)[-3:-1]
+            settled = bool(np.all(np.abs(q - exp) <= SETTLE_TOL))
+        if settled:
+            est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
+            agreement = abs(est / coef_pred - 1)
     lo, hi = full.ci
     if hi < exp - FAIL_TOL or tail.ci[1] < exp - FAIL_TOL:
         which = full if hi < exp - FAIL_TOL else tail
@@ -603,7 +695,11 @@ def _taylor(
         return cx.to_float(g)
 
     d64 = _direction(direction, n, seed, grad64)
-    h64 = default_steps(v64, precision, dps) if steps is None else _steps(steps)
+    h64 = (
+        _steps(steps)
+        if steps is not None
+        else default_steps(v64, precision, dps, _length(c, v64, g, cx))
+    )
     common = {"point": v64, "direction": d64, "dps": cx.dps}
     if g is None:
         return _not_applicable(c.name, label, precision, na_reason, h64, common)
@@ -614,12 +710,24 @@ def _taylor(
     # cost changes then is its round-off noise at each step (conditioning included,
     # e.g. a sum of squares of residuals that nearly cancel).
     jitter = pts * (1 + 2 * cx.eps)
-    both = _costs(c, np.concatenate([pts, jitter]), cx, np.concatenate([h64, h64, h64]))
+    both, bad = _costs(c, np.concatenate([pts, jitter]), cx, h64)
+    top = _finite_steps(c.name, bad, h64)
     vals, moved = both[: len(pts)], both[len(pts) :]
+    dropped = h64[:top]
+    if top:
+        keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
+        vals, moved = vals[keep], moved[keep]
+        h64, h = h64[top:], h[top:]
     c0, ch = vals[0], vals[1:]
     gd = cx.sum(g * d)
     delta = ch - c0
-    lin = h * gd
+    # The step actually taken: v + h d is rounded to the precision, and that rounding
+    # (about eps·|v_i| per component) changes C by up to eps·Σ|g_i v_i|, which does not
+    # shrink with h and reads as a gradient error at small steps. The difference of
+    # the rounded points and v is exact (Sterbenz), so ∇C·Δv is the linear term.
+    dv = pts[1:][-len(h64) :] - v[None, :]
+    lin = cx.sum(g[None, :] * dv)
+    lin_abs = cx.sum(cx.abs(g[None, :] * dv))
     rem1 = delta - lin
     dhd = None
     rem2 = None
@@ -633,13 +741,16 @@ def _taylor(
     r2 = np.abs(f(rem2)) if rem2 is not None else np.full(len(h64), np.nan)
     mag = np.abs(f(ch)) + abs(float(f(c0)))
     base0 = eps * mag
-    base1 = eps * (mag + np.abs(f(lin)))
+    base1 = eps * (mag + np.abs(f(lin_abs)))
     m = _floor_multiplier(h64, r1, base1)
     wobble = np.abs(f(moved - vals))
     noise = wobble[1:]
     # Round-off is random: a step's noise is judged by its neighbours too.
     noise = np.maximum.reduce([noise, np.roll(noise, 1), np.roll(noise, -1)])
     floor0, floor1 = np.maximum(m * base0, noise), np.maximum(m * base1, noise)
+    # Round-off the jitter cannot see shows as a plateau of r1 at the smallest steps.
+    plateau = plateau_floor(h64, r1)
+    floor1 = np.maximum(floor1, plateau)
     gd64 = float(f(gd))
     dhd64 = float(f(dhd)) if dhd is not None else None
 
@@ -648,27 +759,66 @@ def _taylor(
     fits = {"r0": fit0, "r1": fit1}
     if rem2 is not None and dhd is not None:
         quad: Array = np.abs(f(h * h / 2 * dhd))
-        floor2 = np.maximum(m * (base1 + eps * quad), noise)
+        floor2 = np.maximum(m * (base1 + eps * quad), np.maximum(noise, plateau))
         fits["r2"], mask2, tail2 = _fit("r2", h64, r2, floor2, None, 3)
 
+    predicted = _predicted_decades(h64, r1, floor1, dhd64)
     verdict, reason = fit1.verdict, fit1.reason
+    gnorm = float(np.linalg.norm(f(g)))
+    hscale = abs(dhd64 or 0.0) * max(1.0, float(np.max(np.abs(v64))))
+    if verdict == "pass" and fit1.order_ci[0] - PASS_TOL > 2 and predicted < RESOLVABLE:
+        verdict = "inconclusive"
+        reason = (
+            f"r1 falls at order {fit1.order:.2f} over pre-asymptotic steps only: {precision} "
+            f"cannot resolve the h² range here (predicted clean window {predicted:.1f} decades)."
+        )
+    if verdict == "fail" and fit1.coefficient_agreement is None:
+        # An order-1 tail means ∇C·d off by e ≈ r1/h. Below √eps·‖∇C‖, the
+        # gradient's own round-off, it is the cost's hidden round-off instead.
+        hw, rw = h64[mask1], r1[mask1]
+        e = float(np.median(rw[-3:] / hw[-3:]))
+        if e <= math.sqrt(eps) * gnorm:
+            verdict = "inconclusive"
+            reason = (
+                f"{fit1.reason[:-1]}, but the implied error of ∇C·d ({e:.2g}) is within "
+                f"the {precision} round-off of the gradient (√eps·‖∇C‖ = "
+                f"{math.sqrt(eps) * gnorm:.2g}): not a finding."
+            )
     if verdict == "pass" and rem2 is not None and tail2 is not None:
-        gnorm = float(np.linalg.norm(f(g)))
-        hscale = abs(dhd64 or 0.0) * max(1.0, float(np.max(np.abs(v64))))
         verdict, reason = _second_order_check(
             h64[mask2], r2[mask2], tail2, gnorm, hscale, eps, reason
         )
     if verdict == "exact":
-        if fit0.verdict == "exact":
+        if fit0.verdict == "exact" and gd64 == 0 and not dhd64:
+            # Constant along d (a variable the cost ignores), and ∇C·d = 0 exactly.
+            reason = "the cost is constant along this direction and ∇C·d = 0: exact."
+        elif fit0.verdict == "exact":
             reason = (
                 "the cost does not change measurably along this direction (r0 and r1 at round-off)."
             )
             verdict = "inconclusive"
         else:
             reason = "r1 stays at the round-off floor over the whole range: ΔC = ∇C·Δv exactly."
-    elif verdict == "inconclusive":
-        hint = " (use precision mp)" if precision != "mp" else " (raise --dps)"
-        reason = f"{fit1.reason[:-1]}{hint}."
+        if dhd64 and predicted < MIN_DECADES:
+            # r1 = |dᵀHd|/2 h² ≠ 0 lies under the floor at every step: unresolved.
+            verdict = "inconclusive"
+            reason = (
+                f"r1 ≈ |dᵀHd|/2 h² stays under the round-off floor: {precision} cannot "
+                f"resolve it here (predicted clean window {max(predicted, 0):.1f} decades"
+                f"{'; use precision mp' if precision != 'mp' else '; raise --dps'})."
+            )
+    elif verdict == "inconclusive" and fit1.verdict == "inconclusive":
+        hint = "use precision mp" if precision != "mp" else "raise --dps"
+        reason = (
+            f"{fit1.reason[:-1]} (predicted clean window {max(predicted, 0):.1f} decades of h "
+            f"from the curvature and the measured floor; {hint})."
+        )
+
+    if len(dropped):
+        reason = (
+            f"{reason[:-1]} (the {len(dropped)} largest steps, h ≥ {dropped[-1]:.3g}, dropped: "
+            "the cost is not finite there)."
+        )
 
     h_star = None
     if isinstance(gradient, str) and gradient != "analytic" and verdict in ("pass", "fail"):
@@ -707,6 +857,8 @@ def _taylor(
         dps=cx.dps,
         directional_derivative=gd64,
         curvature=dhd64,
+        dropped_steps=dropped,
+        predicted_decades=predicted,
     )
     if verdict == "fail" and locate:
         from ._locate import locate_wrong_components
@@ -718,6 +870,24 @@ def _taylor(
 
         result = replace(result, wrong_components=diag.components, diagnosis=diag)
     return result
+
+
+def _predicted_decades(h: Array, r1: Array, floor: Array, dhd: float | None) -> float:
+    """Decades of h where r1 ≈ a h² would clear ``SAFETY ×`` the measured floor.
+
+    ``a = |dᵀHd|/2`` where second derivatives are known, else ``r1/h²`` at the
+    largest step (the curvature the sweep itself shows). The clean run ends at the
+    largest step from which on ``a h² ≤ SAFETY · floor``; it starts at the largest
+    step. Returns ``-inf`` when no step clears the floor.
+    """
+    a = abs(dhd) / 2 if dhd is not None else float(r1[0] / h[0] ** 2)
+    if not (math.isfinite(a) and a > 0):
+        return -math.inf
+    clears = a * h * h > SAFETY * floor
+    if not clears[0]:
+        return -math.inf
+    last = len(h) - 1 if np.all(clears) else int(np.argmin(clears)) - 1
+    return float(np.log10(h[0] / h[last]))
 
 
 def _second_order_check(

@@ -23,7 +23,8 @@ POINT = np.linspace(0.3, 1.1, 7)
 def test_correct_gradient_passes():
     res = fo.check_gradient(cost, grad, POINT)
     assert res.verdict == "pass", res.reason
-    assert len(res.results) == 3 and abs(res.order - 2) < 0.05
+    # The descent direction first, then three random ones.
+    assert len(res.results) == 4 and abs(res.order - 2) < 0.05
     assert res.wrong_components == ()
 
 
@@ -54,7 +55,7 @@ def test_float32():
 def test_frame_and_dict():
     res = fo.check_gradient(cost, grad, POINT, directions=2)
     frame = res.to_frame()
-    assert set(frame["direction"]) == {0, 1}
+    assert set(frame["direction"]) == {0, 1, 2}  # descent and two random
     assert {"verdict", "reason", "order", "order_ci", "wrong_components"} <= set(res.to_dict())
 
 
@@ -67,3 +68,19 @@ def test_bad_input():
         fo.check_gradient(cost, grad, POINT, directions=0)
     with pytest.raises(fo.FirstOrderError, match="must both be callables"):
         fo.check_gradient(cost, None, POINT)
+
+
+def test_detect_tests_descent_and_random_directions():
+    from firstorder._check import detect
+
+    c = fo.resolve_case("rosenbrock")
+    v = c.random_points(1, seed=5)[0]
+    res = detect(c, v)
+    assert res.verdict == "pass" and len(res.results) == 2
+    g = c.grad(v)
+    i = int(np.argmax(np.abs(g)))
+    g[i] *= 1 + 1e-6
+    res = detect(c, v, gradient=g)
+    assert res.verdict == "fail" and res.wrong_components == (i,), res.reason
+    # Along descent, the error of ∇C·d is δ g_i²/‖g‖: the first direction decides.
+    assert len(res.results) == 1

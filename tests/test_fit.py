@@ -61,3 +61,19 @@ def test_pre_asymptotic_bump_is_dropped():
     assert not mask[0]
     fit = fit_loglog(H[mask], r[mask])
     assert abs(fit.slope - 2) < 0.05
+
+
+def test_plateau_floor_on_synthetic_remainders():
+    from firstorder._fit import plateau_floor
+
+    h = 2.0 ** -np.arange(40)
+    # Pure h² down to the smallest step: only the last three steps are unjudged.
+    assert plateau_floor(h, h**2) == h[-3] ** 2
+    # h² over a noise floor at 1e-12 (seeded, within a factor 10 below it).
+    noise = 1e-12 * np.random.default_rng(0).uniform(0.1, 1.0, len(h))
+    r = np.where(h**2 > 1e-12, h**2, noise)
+    level = plateau_floor(h, r)
+    assert noise.max() * 0.99 <= level <= 4e-12
+    # A wrong gradient's order-1 tail |e h| is signal, not plateau.
+    tail = 1e-3 * h + h**2
+    assert plateau_floor(h, tail) == tail[-3]
