@@ -2,8 +2,10 @@
 
 Each mutant is the case with its analytic gradient replaced by a faulty one, written
 against the context like the original (so it runs in float64 and mp alike). The Taylor
-test must fail on it (detection) and name the faulty components (location). Correct
-gradients, tested at many seeded points and directions, must never fail (false alarms).
+test — along the descent direction of the gradient under test and a seeded random
+direction (:func:`firstorder._check.detect`) — must fail on it (detection) and name the
+faulty components (location). Correct gradients, tested the same way at many seeded
+points, must never fail (false alarms).
 """
 
 from __future__ import annotations
@@ -364,7 +366,7 @@ def mutate(
     -------
     MutationResult
     """
-    from ._taylor import taylor_test
+    from ._check import detect
 
     reg = registry if registry is not None else load_cases()
     valid = ("float64", "float32", "mp")
@@ -403,7 +405,7 @@ def mutate(
         for mt in mutants:
             diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(v), cx) - g_ref))
             rel = float(np.max(diff) / max(g_scale, 1e-300))
-            res = taylor_test(mt.case, point=v, precision=precision, dps=dps, seed=seed)
+            res = detect(mt.case, v, precision=precision, dps=dps, seed=seed)
             detected = res.verdict == "fail"
             found = tuple(int(k) for k in res.wrong_components)
             rows.append(
@@ -425,8 +427,9 @@ def mutate(
             )
         n_draws = mp_draws if precision == "mp" else draws
         pts = _draw_points(c, n_draws, seed)
+        # the same detector as for the mutants: descent and a seeded random direction
         verdicts = [
-            taylor_test(c, point=pts[k], precision=precision, dps=dps, seed=seed + k).verdict
+            detect(c, pts[k], precision=precision, dps=dps, seed=seed + k).verdict
             for k in range(n_draws)
         ]
         alarms.append(
