@@ -821,8 +821,24 @@ def _taylor(
         )
 
     h_star = None
-    if isinstance(gradient, str) and gradient != "analytic" and verdict in ("pass", "fail"):
+    backend_tail = verdict == "fail" or (verdict == "inconclusive" and fit1.verdict == "fail")
+    if isinstance(gradient, str) and gradient != "analytic" and (verdict == "pass" or backend_tail):
         h_star = _h_star(h64, r1, mask1)
+        if backend_tail:
+            verdict, reason = _backend_verdict(
+                gradient,
+                precision,
+                dps,
+                h64,
+                r1,
+                mask1,
+                gnorm,
+                abs(float(f(c0))),
+                v64,
+                h_star,
+                verdict,
+                reason,
+            )
 
     remainders = {
         "r0": r0,
@@ -912,6 +928,51 @@ def _second_order_check(
     return "fail", (
         f"r2 = |r1 − h²/2 dᵀHd| falls at order {tail.slope:.2f} at the smallest clean steps: "
         f"∇C·d is off by about {e:.2g} ({rel:.1g} of ‖∇C‖)."
+    )
+
+
+def _backend_verdict(
+    backend: str,
+    precision: str,
+    dps: int,
+    h: Array,
+    r1: Array,
+    mask: Array,
+    gnorm: float,
+    cost: float,
+    v: Array,
+    h_star: float | None,
+    verdict: str,
+    reason: str,
+) -> tuple[str, str]:
+    """A backend's gradient carries its formula's error e: below h*, r1 ≈ h·|e·d| falls
+    at order 1. That is the backend's expected behaviour, not a wrong gradient, when
+    |e·d| (read off the smallest clean steps) is within the budget of its formula."""
+    from ._budget import backend_budget
+
+    idx = np.flatnonzero(mask)
+    if len(idx) < 2:
+        return verdict, reason
+    tail = idx[-3:]
+    err = float(np.median(r1[tail] / h[tail]))
+    scale = max(1.0, float(np.max(np.abs(v))))
+    budget = backend_budget(backend, precision, dps, gnorm, cost, scale)
+    if budget is None or not err <= budget:
+        if budget is not None:
+            reason = (
+                f"{reason[:-1]}; the implied error of ∇C·d ({err:.2g}) exceeds what "
+                f"`{backend}` should make here ({budget:.2g})."
+            )
+        return verdict, reason
+    within = f"(|e·d| ≈ {err:.2g}, within the {budget:.2g} its formula allows)"
+    if h_star is None or h_star >= h[idx[0]]:
+        return "pass", (
+            f"r1 is the `{backend}` gradient's own error h·|e·d| at every clean step {within}; "
+            "no h² term shows above it."
+        )
+    return "pass", (
+        f"r1 falls at order 2 down to h* = {h_star:.3g}; below it the `{backend}` "
+        f"gradient's own error takes over {within}."
     )
 
 
