@@ -4,30 +4,44 @@ One test per case × gradient backend × precision, id ``case-backend-precision`
 Each asserts the verdict and the fitted order of the first-order remainder r1 (2),
 and of r2 (3) where the case has second derivatives.
 
-Grid rule: in mp, a finite-difference or complex-step gradient costs one mp (or
-complex) cost evaluation per component and its Taylor test then sweeps in mp; for
-cases above :data:`MP_BACKEND_MAX_DIM` components only the analytic gradient is
-tested in mp (the float64 tests cover the backends there).
+- **analytic**: the verdict is ``pass`` (``exact`` for a linear cost). ``inconclusive``
+  is accepted in float64 only where the harness's stated criterion says the precision
+  cannot resolve r1 (predicted clean window under ``RESOLVABLE`` decades) *and* mp,
+  at the same point and direction, passes.
+- **backends**: a finite-difference or complex-step gradient carries its formula's
+  error. The expected verdict is decided independently of the Taylor test, from the
+  backend's actual error against the analytic gradient in mp: an error well inside
+  the budget of its formula (:func:`firstorder._budget.backend_budget`) must pass;
+  a ``fail`` is only accepted for a backend whose actual error is beyond it (the
+  hard cases: badly scaled variables make fixed-rule steps too coarse).
+- ``complex-step`` on a case marked ``complex_safe=False`` must be ``not-applicable``.
+
+Grid rule: above :data:`MP_BACKEND_MAX_DIM` components, mp is tested with the
+analytic gradient only (a stepped gradient costs O(n) mp cost evaluations; the float64
+tests cover the backends there).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import firstorder as fo
-from firstorder._taylor import PASS_TOL
-from firstorder.testing import select_cases
+from firstorder._budget import backend_budget
+from firstorder._taylor import PASS_TOL, RESOLVABLE
 
 BACKENDS = ("analytic", "central", "complex-step")
 PRECISIONS = ("float64", "mp")
 #: Above this dimension, mp is tested with the analytic gradient only.
 MP_BACKEND_MAX_DIM = 50
+#: Digits in mp, above the cost's own size (the mp floor is eps·|C|).
+MP_DPS = 30
 
 
 def _grid() -> list:
     registry = fo.load_cases(env=False, entry_points=False)
     params = []
-    for c in select_cases(registry):
+    for c in registry.values():
         for backend in BACKENDS:
             for precision in PRECISIONS:
                 if precision == "mp" and backend != "analytic" and c.dim > MP_BACKEND_MAX_DIM:
@@ -38,20 +52,68 @@ def _grid() -> list:
     return params
 
 
+def _dps(c: fo.Case) -> int:
+    value = abs(float(c.cost(c.point())))
+    return MP_DPS + max(0, int(np.ceil(np.log10(max(value, 1.0)))))
+
+
+def _slope(h: np.ndarray, r: np.ndarray) -> float:
+    return float(np.polyfit(np.log(h), np.log(r), 1)[0])
+
+
+def _assert_orders(res: fo.TaylorResult, backend: str) -> None:
+    if res.verdict != "pass":
+        return
+    r1 = res.orders["r1"]
+    frame = res.to_frame()
+    if backend == "analytic" or "down to h*" not in res.reason:
+        if "own error" in res.reason:
+            return  # r1 is the backend's error h·|e·d| at every step: no h² to fit
+        low, high = r1.order_ci
+        assert low - PASS_TOL <= 2 <= high + PASS_TOL or low - PASS_TOL > 2, r1
+    else:
+        # the window above h*, where the h² term leads
+        w = frame[frame["in_window"] & (frame["h"] > 2 * res.h_star)]
+        if len(w) >= 4:
+            assert abs(_slope(w["h"].to_numpy(), w["r1"].to_numpy()) - 2) <= PASS_TOL
+    r2 = res.orders.get("r2")
+    if backend == "analytic" and r2 is not None and r2.n_points >= 4 and r2.verdict == "pass":
+        low, high = r2.order_ci
+        assert low - PASS_TOL <= 3 <= high + PASS_TOL or low - PASS_TOL > 3, r2
+
+
 @pytest.mark.parametrize(("cost_case", "backend", "precision"), _grid())
 def test_taylor_order(cost_case: fo.Case, backend: str, precision: str) -> None:
-    result = fo.taylor_test(cost_case, gradient=backend, precision=precision)
-    if backend == "complex-step" and not cost_case.complex_safe:
-        assert result.verdict == "not-applicable", result.reason
-        assert "complex" in result.reason
+    c = cost_case
+    dps = _dps(c)
+    res = fo.taylor_test(c, gradient=backend, precision=precision, dps=dps)
+    if backend == "complex-step" and not c.complex_safe:
+        assert res.verdict == "not-applicable", res.reason
+        assert "complex" in res.reason
         return
-    assert result.verdict in ("pass", "exact"), result.reason
-    if result.verdict == "exact":
+    want = "exact" if "linear" in c.tags else "pass"
+    if res.verdict == "inconclusive" and precision != "mp":
+        assert res.predicted_decades < RESOLVABLE, res.reason
+        mp = fo.taylor_test(c, res.point, res.direction, precision="mp", dps=dps)
+        assert mp.verdict == want, mp.reason
         return
-    r1 = result.orders["r1"]
-    low, high = r1.order_ci
-    assert low - PASS_TOL <= 2 <= high + PASS_TOL, (r1.order, r1.order_ci)
-    r2 = result.orders.get("r2")
-    if r2 is not None and backend == "analytic" and r2.n_points >= 4:
-        low, high = r2.order_ci
-        assert low - PASS_TOL <= 3 <= high + PASS_TOL, (r2.order, r2.order_ci)
+    if backend == "analytic":
+        assert res.verdict == want, res.reason
+    else:
+        g = fo.gradient(c, backend=backend, precision=precision, dps=dps)
+        assert g.ok, g.reason
+        mpc = fo.context("mp", dps)
+        truth = c.grad(mpc.asarray(c.point()), mpc)
+        err = float(np.linalg.norm(mpc.to_float(mpc.asarray(g.values) - truth)))
+        gnorm = float(np.linalg.norm(mpc.to_float(truth)))
+        scale = max(1.0, float(np.max(np.abs(c.point()))))
+        budget = backend_budget(backend, precision, dps, gnorm, float(c.cost(c.point())), scale)
+        assert budget is not None
+        if err <= budget / 10:
+            assert res.verdict in ("pass", "exact"), (res.reason, err, budget)
+        else:
+            # the backend is worse than its formula promises here: a fail is honest
+            assert res.verdict in ("pass", "exact", "fail"), res.reason
+        if res.verdict == "fail":
+            assert err > budget / 10, (res.reason, err, budget)
+    _assert_orders(res, backend)
