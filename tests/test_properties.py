@@ -60,6 +60,7 @@ def polynomials(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int]:
 def polynomial_case(coef: np.ndarray, powers: np.ndarray, n: int) -> fo.Case:
     """The polynomial as a case. Derivative coefficients c_k·p are formed in the
     context (c_k·p rounded in float64 is a gradient error of 1e-16 that mp catches)."""
+
     def monomials(v: Any, ctx: fo.Context, p: np.ndarray) -> Any:
         # v: (..., n) -> (..., K): Π_i v_i^{p_ki}, integer powers by repeated products
         terms = []
@@ -189,3 +190,67 @@ def test_batched_equals_pointwise(name: str, seed: int) -> None:
     gb = c.grad(pts)
     gs = np.stack([c.grad(p) for p in pts]).reshape(gb.shape)
     assert _close(gb, gs, BATCH_RTOL)
+
+
+# --- Fornberg weights are exact on polynomials up to the stencil's degree --------------
+
+
+@given(
+    offsets=st.lists(st.integers(-6, 6), min_size=2, max_size=7, unique=True),
+    m=st.integers(1, 3),
+    coefs=st.lists(st.integers(-9, 9), min_size=7, max_size=7),
+    x0=st.fractions(-2, 2, max_denominator=7),
+)
+def test_fornberg_weights_differentiate_polynomials_exactly_in_mp(
+    offsets: list[int], m: int, coefs: list[int], x0: Any
+) -> None:
+    """Σ w_k p(x_k) = p^(m)(x0) for every polynomial p of degree < len(offsets), with
+    weights computed in mp from mp offsets (checked to 60 digits)."""
+    from firstorder._fornberg import fornberg_weights
+
+    assume(m < len(offsets))
+    mpc = fo.context("mp", 60).mpmath
+    deg = len(offsets) - 1
+    c = [mpc.mpf(a) for a in coefs[: deg + 1]]
+    x0m = mpc.mpf(x0.numerator) / x0.denominator
+    pts = [x0m + mpc.mpf(o) / 3 for o in offsets]
+    w = fornberg_weights(pts, m=m, x0=x0m)
+
+    def p(x: Any) -> Any:
+        return sum(ck * x**k for k, ck in enumerate(c))
+
+    def dp(x: Any) -> Any:
+        total = mpc.mpf(0)
+        for k, ck in enumerate(c):
+            if k >= m:
+                fall = 1
+                for j in range(m):
+                    fall *= k - j
+                total += ck * fall * x ** (k - m)
+        return total
+
+    got = sum(wk * p(xk) for wk, xk in zip(w, pts, strict=True))
+    want = dp(x0m)
+    scale = sum(abs(wk * p(xk)) for wk, xk in zip(w, pts, strict=True)) + 1
+    assert abs(got - want) <= mpc.mpf(10) ** -50 * scale
+
+
+# --- the complex step equals the analytic gradient within a few eps ---------------------
+
+_SAFE = sorted(n for n, c in _REGISTRY.items() if c.complex_safe and c.has_gradient)
+
+
+@given(name=st.sampled_from(_SAFE), seed=st.integers(0, 2**31 - 1))
+def test_complex_step_equals_analytic_gradient(name: str, seed: int) -> None:
+    """Im C(v + ih e_j)/h has no subtraction: it matches the analytic gradient to a
+    few eps, normwise (componentwise relative to the gradient's own size)."""
+    c = _REGISTRY[name]
+    v = c.random_points(1, seed=seed)[0]
+    g = c.grad(v)
+    assume(np.all(np.isfinite(g)))
+    cs = fo.gradient(c, v, backend="complex-step")
+    assert cs.ok, cs.reason
+    eps = np.finfo(float).eps
+    # float64 evaluation of the analytic formula and of the complex cost each carry
+    # round-off of the size of their terms; 64 eps of the largest component covers both
+    assert np.max(np.abs(cs.values - g)) <= 64 * eps * np.max(np.abs(g)) + 1e-300, name
