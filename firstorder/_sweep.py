@@ -20,7 +20,6 @@ Grid rules (recorded in ``run.json`` and summary.md):
   checked by its gradient error against the reference, which says more for less.
   Finite-difference backends run in mp only for cases of dimension at most
   ``mp_max_dim``: their cost grows like n mp evaluations of an n-dimensional cost.
-- Cases tagged ``slow`` run only when picked by name (``--case``) or tag (``--tag``).
 - The gradient error compares every component for ``n ≤ REF_FULL_MAX_DIM``, and a
   seeded sample of ``REF_SAMPLE`` components above.
 - Step sweeps (V-curves, two steps per decade) run at x0 in float64 for cases of
@@ -276,8 +275,6 @@ def resolve_spec(
     names = list(cases) if cases else None
     tag_list = list(tags) if tags else None
     picked = reg.select(names, tag_list)
-    if names is None and tag_list is None:
-        picked = [c for c in picked if SLOW_TAG not in c.tags]
     if not picked:
         raise FirstOrderError(f"no case has the tags {choices(tag_list or [])}.")
     bks = tuple(dict.fromkeys(backends)) if backends else DEFAULT_BACKENDS
@@ -530,7 +527,7 @@ def run_task(task: Task) -> TaskResult:
                 if gr is None:
                     res: Any = failure
                 else:
-                    spec: Any = gr.values if gr.ok else backend
+                    spec: Any = gr if gr.ok else backend
                     try:
                         res = taylor_test(
                             c,

@@ -398,11 +398,34 @@ def _steps(steps: Any) -> Array:
     return np.sort(h)[::-1]
 
 
+def _backend_name(gradient: Any) -> str | None:
+    """The backend behind ``gradient``: a backend name or a ``GradientResult``."""
+    if isinstance(gradient, str):
+        return gradient
+    backend = getattr(gradient, "backend", None)
+    if isinstance(backend, str) and hasattr(gradient, "values") and hasattr(gradient, "ok"):
+        return backend
+    return None
+
+
 def _gradient_values(
     c: Case, v: Array, gradient: Any, cx: Context, precision: str, dps: int
 ) -> tuple[Array | None, str, str]:
     """The gradient under test in ``cx``, its label, and a not-applicable reason."""
     n = len(v)
+    if _backend_name(gradient) is not None and not isinstance(gradient, str):
+        # a GradientResult computed earlier: its values, labelled with its backend
+        if not gradient.ok:
+            return None, gradient.backend, gradient.reason
+        gradient_values = np.asarray(gradient.values)
+        if gradient_values.shape != (n,):
+            raise FirstOrderError(
+                f"the `gradient` has shape {gradient_values.shape}; expected ({n},)."
+            )
+        out = cx.asarray(gradient_values)
+        if not np.all(np.isfinite(cx.to_float(out))):
+            raise FirstOrderError("the `gradient` has a non-finite component.")
+        return out, gradient.backend, ""
     if isinstance(gradient, str):
         if gradient == "analytic":
             if not c.has_gradient:
@@ -644,8 +667,9 @@ def taylor_test(
         ``"random"`` (a seeded unit vector), ``"e<i>"`` (a coordinate axis),
         ``"descent"`` (−∇C/‖∇C‖) or an explicit vector (normalised).
     gradient
-        The gradient under test: ``"analytic"``, a backend name, an array or a
-        callable ``grad(v)``.
+        The gradient under test: ``"analytic"``, a backend name, a
+        :class:`~firstorder.GradientResult` computed earlier (its values, judged as
+        that backend's), an array or a callable ``grad(v)``.
     precision
         ``"float64"``, ``"float32"`` or ``"mp"``.
     dps
@@ -764,6 +788,7 @@ def _taylor(
 
     predicted = _predicted_decades(h64, r1, floor1, dhd64)
     verdict, reason = fit1.verdict, fit1.reason
+    e2: float | None = None  # |e·d| read off r2, when the second-order check fails
     gnorm = float(np.linalg.norm(f(g)))
     hscale = abs(dhd64 or 0.0) * max(1.0, float(np.max(np.abs(v64))))
     # A known Hessian with dᵀHd = 0 (to round-off): the h² term vanishes and r1 = O(h³)
@@ -795,7 +820,7 @@ def _taylor(
                 f"{math.sqrt(eps) * gnorm:.2g}): not a finding."
             )
     if verdict == "pass" and rem2 is not None and tail2 is not None:
-        verdict, reason = _second_order_check(
+        verdict, reason, e2 = _second_order_check(
             h64[mask2], r2[mask2], tail2, gnorm, hscale, eps, reason
         )
     if verdict == "exact":
@@ -832,11 +857,12 @@ def _taylor(
 
     h_star = None
     backend_tail = verdict == "fail" or (verdict == "inconclusive" and fit1.verdict == "fail")
-    if isinstance(gradient, str) and gradient != "analytic" and (verdict == "pass" or backend_tail):
+    backend = _backend_name(gradient)
+    if backend is not None and backend != "analytic" and (verdict == "pass" or backend_tail):
         h_star = _h_star(h64, r1, mask1)
         if backend_tail:
             verdict, reason = _backend_verdict(
-                gradient,
+                backend,
                 precision,
                 dps,
                 h64,
@@ -848,6 +874,7 @@ def _taylor(
                 h_star,
                 verdict,
                 reason,
+                e2,
             )
 
     remainders = {
@@ -918,7 +945,7 @@ def _predicted_decades(h: Array, r1: Array, floor: Array, dhd: float | None) -> 
 
 def _second_order_check(
     h: Array, r2: Array, tail: Any, gnorm: float, hscale: float, eps: float, reason: str
-) -> tuple[str, str]:
+) -> tuple[str, str, float | None]:
     """Find a gradient error hidden under r1's h² term, using r2.
 
     With second derivatives known, ``r2 = |e h + O(h³)|`` for a gradient off by ``e``
@@ -930,14 +957,18 @@ def _second_order_check(
     terms summed in it are of the size of H·v.
     """
     if not tail.ci[1] < 2 - FAIL_TOL:
-        return "pass", reason
+        return "pass", reason, None
     e = float(np.median(r2[-3:] / h[-3:]))
     if e <= math.sqrt(eps) * gnorm + eps**0.75 * hscale:
-        return "pass", reason
+        return "pass", reason, None
     rel = e / gnorm if gnorm > 0 else math.inf
-    return "fail", (
-        f"r2 = |r1 − h²/2 dᵀHd| falls at order {tail.slope:.2f} at the smallest clean steps: "
-        f"∇C·d is off by about {e:.2g} ({rel:.1g} of ‖∇C‖)."
+    return (
+        "fail",
+        (
+            f"r2 = |r1 − h²/2 dᵀHd| falls at order {tail.slope:.2f} at the smallest clean "
+            f"steps: ∇C·d is off by about {e:.2g} ({rel:.1g} of ‖∇C‖)."
+        ),
+        e,
     )
 
 
@@ -954,17 +985,19 @@ def _backend_verdict(
     h_star: float | None,
     verdict: str,
     reason: str,
+    err_hint: float | None = None,
 ) -> tuple[str, str]:
     """A backend's gradient carries its formula's error e: below h*, r1 ≈ h·|e·d| falls
     at order 1. That is the backend's expected behaviour, not a wrong gradient, when
-    |e·d| (read off the smallest clean steps) is within the budget of its formula."""
+    |e·d| (read off the smallest clean steps of r1, or of r2 where the second-order
+    check measured it: ``err_hint``) is within the budget of its formula."""
     from ._budget import backend_budget
 
     idx = np.flatnonzero(mask)
     if len(idx) < 2:
         return verdict, reason
     tail = idx[-3:]
-    err = float(np.median(r1[tail] / h[tail]))
+    err = float(np.median(r1[tail] / h[tail])) if err_hint is None else err_hint
     scale = max(1.0, float(np.max(np.abs(v))))
     budget = backend_budget(backend, precision, dps, gnorm, cost, scale)
     if budget is None or not err <= budget:
