@@ -354,8 +354,10 @@ def tanh_network(v, ctx):
     (seed 20154): N = 8 standard normal inputs in R⁸ (kept small so that 40-digit mp
     evaluations stay cheap), targets y = sin(2 Aᵀx) of a random A. Start point: LeCun
     initialisation, weights N(0, 1/fan_in), biases 0.1·N(0, 1). Gradient by
-    backpropagation with tanh' = 1 − tanh². Tagged ``slow``: its 40-digit mp
-    reference derivatives take several seconds, so the tests mark it slow.
+    backpropagation with tanh' = 1 − tanh²; the Hessian-vector product is its
+    forward-mode derivative (Pearlmutter, Neural Comput. 6 (1994) 147). Tagged
+    ``slow``: its 40-digit mp reference derivatives take several seconds, so the
+    tests mark it slow.
     """
     _, y, _, _, out = _tn_forward(v, ctx)
     return ctx.sum(ctx.sum((out - y) ** 2), axis=-1) / (2 * _TN_N)
@@ -374,6 +376,32 @@ def _(v, ctx):
         ctx.sum(d2, axis=-2),
         ctx.matmul(_t(d3), a2),
         ctx.sum(d3, axis=-2),
+    ]
+    return _flat(parts, v.shape[:-1])
+
+
+@tanh_network.hessian_vector
+def _(v, u, ctx):
+    # Pearlmutter's R-operator: the forward-mode derivative of backpropagation along u.
+    x, y, (w2, w3), (a1, a2), out = _tn_forward(v, ctx)
+    u1, c1, u2, c2, u3, c3 = _split(u, _TN_SHAPES)
+    s1, s2 = 1 - a1 * a1, 1 - a2 * a2
+    ra1 = s1 * (ctx.matmul(x, _t(u1)) + c1[..., None, :])  # (..., N, H)
+    ra2 = s2 * (ctx.matmul(ra1, _t(w2)) + ctx.matmul(a1, _t(u2)) + c2[..., None, :])
+    rout = ctx.matmul(ra2, _t(w3)) + ctx.matmul(a2, _t(u3)) + c3[..., None, :]
+    d3, rd3 = (out - y) / _TN_N, rout / _TN_N  # (..., N, O)
+    back2 = ctx.matmul(d3, w3)
+    d2 = back2 * s2
+    rd2 = (ctx.matmul(rd3, w3) + ctx.matmul(d3, u3)) * s2 - 2 * back2 * a2 * ra2
+    back1 = ctx.matmul(d2, w2)
+    rd1 = (ctx.matmul(rd2, w2) + ctx.matmul(d2, u2)) * s1 - 2 * back1 * a1 * ra1
+    parts = [
+        ctx.matmul(_t(rd1), x),
+        ctx.sum(rd1, axis=-2),
+        ctx.matmul(_t(rd2), a1) + ctx.matmul(_t(d2), ra1),
+        ctx.sum(rd2, axis=-2),
+        ctx.matmul(_t(rd3), a2) + ctx.matmul(_t(d3), ra2),
+        ctx.sum(rd3, axis=-2),
     ]
     return _flat(parts, v.shape[:-1])
 

@@ -101,6 +101,37 @@ def test_hessian_vector_products_match_complex_step_of_backprop(registry, name):
     assert np.max(np.abs(hv - cs)) <= 16 * EPS * len(v) * np.max(np.abs(cs))
 
 
+@pytest.mark.parametrize("seed", [41, 43])
+def test_tanh_network_hessian_vector_matches_complex_step_of_backprop(registry, seed):
+    """The R-operator H d of the 8–32–32–2 tanh network against Im ∇C(v + i h d)/h."""
+    c = registry["tanh_network"]
+    v = _random_parameters(c, seed)
+    d = np.random.default_rng(seed + 1).standard_normal(len(v))
+    h = 1e-30
+    cs = np.imag(c.grad(v + 1j * h * d, "complex128")) / h
+    hv = c.hess_vec(v, d)
+    # Both are float64 backprop sweeps: sums of O(P) terms, rounding ≲ eps·√P per sweep.
+    assert np.linalg.norm(hv - cs) <= 256 * EPS * np.linalg.norm(cs)
+
+
+def test_tanh_network_hessian_vector_matches_mp_difference_of_the_gradient(registry):
+    """H d against a 40-digit mp central difference of the backprop gradient along d."""
+    c = registry["tanh_network"]
+    mp = fo.context("mp", REF_DPS)
+    v = _random_parameters(c, 51)
+    d = np.random.default_rng(52).standard_normal(len(v))
+    # Truncation h²‖∇³C‖ ~ 1e-24 and rounding 10⁻⁴⁰/h ~ 1e-28: far below float64 eps.
+    h = mp.const("1e-12")
+    vm, dm = mp.asarray(v), mp.asarray(d)
+    gpm = c.grad(np.stack([vm + h * dm, vm - h * dm]), mp)
+    ref = (gpm[0] - gpm[1]) / (2 * h)
+    scale = float(max(abs(t) for t in ref))
+    hv = c.hess_vec(v, d)
+    assert relative_gap(hv, ref, scale) <= 256 * EPS
+    hv_mp = c.hess_vec(v, d, mp)
+    assert relative_gap(hv_mp, ref, scale) <= 1e-20
+
+
 @pytest.mark.parametrize("precision", ["float64", "mp"])
 def test_logistic_hessian_and_its_product_agree(registry, precision):
     c = registry["logistic_l2"]
