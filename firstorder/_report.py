@@ -240,7 +240,6 @@ def summary_markdown(result: RunResult, plots: list[str] | None = None) -> str:
         "(analytic, reference); "
         "finite-difference backends get their gradient error, for dimension ≤ "
         f"{rules['mp_max_dim']}.\n"
-        f"- Cases tagged `{rules['slow_tag']}` run only when picked by `--case` or `--tag`.\n"
         f"- Gradient errors compare every component for dimension ≤ "
         f"{rules['ref_full_max_dim']}, a seeded sample of {rules['ref_sample']} above.\n"
         f"- Step sweeps run at x0 in float64 for dimension ≤ {rules['sweep_max_dim']}."
@@ -345,9 +344,11 @@ def write_report(
     """
     folder.prepare()
     folder.write_csv("orders.csv", result.orders)
-    folder.write_csv("taylor.csv", result.taylor)
+    # every step of every test: 7 digits are plenty to read and plot, and keep the
+    # kept default report small
+    folder.write_csv("taylor.csv", result.taylor, digits=7)
     folder.write_csv("gradients.csv", result.gradients)
-    folder.write_csv("steps.csv", result.steps)
+    folder.write_csv("steps.csv", result.steps, digits=7)
     pngs: list[str] = []
     if plots:
         from ._plots import write_case_plots

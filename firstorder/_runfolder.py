@@ -222,10 +222,11 @@ class RunFolder:
             target.write_text(text, encoding="utf-8")
         return target
 
-    def write_csv(self, relative: str, frame: pd.DataFrame) -> Path:
-        """Write a table as CSV (no index, full float precision)."""
+    def write_csv(self, relative: str, frame: pd.DataFrame, digits: int = 17) -> Path:
+        """Write a table as CSV (no index; floats to ``digits`` significant digits,
+        17 by default: full float64 precision)."""
         with self.writing(relative) as target:
-            frame.to_csv(target, index=False, float_format="%.17g", lineterminator="\n")
+            frame.to_csv(target, index=False, float_format=f"%.{digits}g", lineterminator="\n")
         return target
 
     def write_json(self, relative: str, data: Any) -> Path:

@@ -73,8 +73,6 @@ REF_SAMPLE = 16
 SWEEP_MAX_DIM = 64
 #: Backends that only make sense in one precision column.
 _ONLY_PRECISION = {"complex-step": "float64", "reference": "mp"}
-#: Tag of cases left out of a run that does not pick cases by name or tag.
-SLOW_TAG = "slow"
 #: Digits of the mp reference inside float64 step sweeps (float64 errors need ~17).
 SWEEP_DPS = 16
 #: Backends that are not finite differences (no step to sweep, cheap in mp).
@@ -136,7 +134,6 @@ class RunSpec:
             "mp_taylor_backends": sorted(_EXACT_BACKENDS),
             "mp_taylor_points": [0],
             "mp_taylor_directions": 1,
-            "slow_tag": SLOW_TAG,
         }
 
 

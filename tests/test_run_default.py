@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 import firstorder as fo
-from firstorder._sweep import SLOW_TAG
 
 KEPT = Path(__file__).resolve().parents[1] / "reports" / "default"
 KEYS = ["case", "backend", "precision", "point", "direction", "remainder"]
@@ -60,7 +59,7 @@ def test_the_kept_report_covers_the_default_grid(kept_and_fresh):
     assert spec["precisions"] == ["float64", "mp"]
     assert spec["points"] == 2 and spec["directions"] == 2
     builtin = fo.load_cases(env=False, entry_points=False).values()
-    assert set(spec["cases"]) == {c.name for c in builtin if SLOW_TAG not in c.tags}
+    assert set(spec["cases"]) == {c.name for c in builtin}
     assert len(kept) == len(fresh) > 0
 
 

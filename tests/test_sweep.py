@@ -82,16 +82,14 @@ def test_tasks_cover_cases_times_points_and_drop_cells_by_rule(registry):
     assert pickle.loads(pickle.dumps(tasks[1])) == tasks[1]
 
 
-def test_slow_cases_run_only_when_picked(registry, tmp_path):
+def test_every_case_runs_by_default_slow_ones_included(registry, tmp_path):
     path = tmp_path / "slow.py"
     path.write_text(WRONG_CASE.replace('tags={"test"}', 'tags={"test", "slow"}'))
     reg = fo.load_cases(path, env=False, entry_points=False)
     spec, _ = resolve_spec(None, registry=reg)
-    assert "wrong_bowl" not in spec.cases and "booth" in spec.cases
+    assert "wrong_bowl" in spec.cases and "booth" in spec.cases
     spec, _ = resolve_spec(["wrong_bowl"], registry=reg)
     assert spec.cases == ("wrong_bowl",)
-    spec, _ = resolve_spec(tags=["slow"], registry=reg)
-    assert "wrong_bowl" in spec.cases
 
 
 def test_mp_finite_differences_stop_at_mp_max_dim():
