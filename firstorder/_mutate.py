@@ -183,10 +183,12 @@ def make_mutants(
     orig = c.grad_fn
     i = int(np.argmax(np.abs(g)))
     j = int(np.argmax(np.abs(g - g[i]))) if n > 1 else i
-    scale_v = np.maximum(1.0, np.abs(v))
     gnorm = float(np.max(np.abs(g)))
     weight = PERTURBATION * max(gnorm, 1.0) * np.ones(n)
-    shift = PERTURBATION * scale_v
+    # relative to each variable's own size, so badly scaled variables (features at
+    # 1e-6, say) move by a fraction of their scale, not off the cost's domain
+    typical = float(np.max(np.abs(v))) or 1.0
+    shift = PERTURBATION * np.where(v != 0, np.abs(v), typical)
     m = int(np.sqrt(min(n, 64)))
 
     specs: list[tuple[str, float | None, tuple[int, ...], GradFn | None, str]] = []
@@ -229,7 +231,11 @@ def make_mutants(
         if fn is None:
             skipped.append(f"`{c.name}` {label}: skipped, {why or 'the gradient is zero there'}.")
             continue
-        gm = np.asarray(fn(v[None, :], context("float64"))[0], dtype=float)
+        with np.errstate(all="ignore"):
+            gm = np.asarray(fn(v[None, :], context("float64"))[0], dtype=float)
+        if not np.all(np.isfinite(gm)):
+            skipped.append(f"`{c.name}` {label}: skipped, the mutant gradient is not finite.")
+            continue
         if kind in ("dropped-term", "shifted-point", "transposed-block"):
             changed = _rel_change(g, gm) > 0
             comps = tuple(int(k) for k in np.flatnonzero(changed))
@@ -306,6 +312,16 @@ class MutationResult:
     def to_frame(self) -> pd.DataFrame:
         """The per-mutant table."""
         return self.mutants.copy()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """Stands in for a detector result when the test could not run."""
+
+    reason: str
+    verdict: str = "error"
+    order: float = float("nan")
+    wrong_components: tuple[int, ...] = ()
 
 
 def _located(found: Sequence[int], target: Sequence[int], kind: str) -> bool:
@@ -405,7 +421,12 @@ def mutate(
         for mt in mutants:
             diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(v), cx) - g_ref))
             rel = float(np.max(diff) / max(g_scale, 1e-300))
-            res = detect(mt.case, v, precision=precision, dps=dps, seed=seed)
+            res: Any
+            try:
+                res = detect(mt.case, v, precision=precision, dps=dps, seed=seed)
+            except FirstOrderError as exc:
+                # e.g. a mutant gradient not finite in this precision: recorded, not fatal
+                res = _Failed(f"not tested: {exc}")
             detected = res.verdict == "fail"
             found = tuple(int(k) for k in res.wrong_components)
             rows.append(
