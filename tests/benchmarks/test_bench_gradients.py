@@ -87,3 +87,13 @@ def test_one_taylor_test(benchmark, precision):
     res = benchmark(fo.taylor_test, "rosenbrock", precision=precision)
     benchmark.extra_info.update(verdict=res.verdict, order=float(res.order))
     assert res.verdict == "pass"
+
+
+def test_one_default_run(benchmark):
+    """The whole default grid (every case, analytic/central/complex-step, float64 and
+    mp, x0 + 2 points, 2 directions), serially, without writing a report."""
+    benchmark.group = "run"
+    result = benchmark.pedantic(fo.run, rounds=1, iterations=1)
+    orders = result.orders
+    benchmark.extra_info.update(taylor_tests=int(orders.shape[0]))
+    assert len(orders) > 0
