@@ -39,14 +39,24 @@ BENCH_BACKENDS = (
 REFERENCE_MAX_N = 64
 
 
+#: A timed sample lasts at least this long: fast calls are looped inside it (like
+#: :mod:`timeit`), so microsecond gradients are not lost in timer and scheduler noise.
+MIN_SAMPLE_SECONDS = 2e-3
+
+
 def time_call(fn: Callable[[], Any], repeats: int) -> np.ndarray:
-    """Wall times of ``repeats`` calls of ``fn`` after one warm-up call (seconds)."""
+    """Wall time per call of ``fn`` in ``repeats`` samples, after one warm-up call
+    (seconds). A sample loops ``fn`` enough times to last :data:`MIN_SAMPLE_SECONDS`."""
+    t0 = time.perf_counter()
     fn()
+    first = time.perf_counter() - t0
+    loops = max(1, int(MIN_SAMPLE_SECONDS / first)) if first > 0 else 1
     times = np.empty(repeats)
     for i in range(repeats):
         t0 = time.perf_counter()
-        fn()
-        times[i] = time.perf_counter() - t0
+        for _ in range(loops):
+            fn()
+        times[i] = (time.perf_counter() - t0) / loops
     return times
 
 

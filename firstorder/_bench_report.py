@@ -79,7 +79,9 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
     parts = [
         "# Gradient backends: time, evaluations, accuracy, memory",
         "",
-        "Median of repeated gradients on this machine (min and max beside it); "
+        "Median time per gradient over repeated samples on this machine (min and max "
+        "beside it; a gradient faster than 2 ms is looped within each sample, as timeit "
+        "does); "
         "`time_per_cost_eval` is the gradient's time in cost evaluations; `rel_error` is "
         "‖g − g*‖∞/‖g*‖∞ against the analytic gradient (else the mp reference, else the "
         "complex step); `peak_MiB` is the peak allocation of one gradient.",
