@@ -47,6 +47,8 @@ FAULTS: tuple[str, ...] = (
     "shifted-point",
     "transposed-block",
 )
+#: A mutant changing the gradient by at most this many eps (relative) changes nothing.
+ROUNDOFF_CHANGE = 16
 #: Relative size of the dropped term and of the point shift.
 PERTURBATION = 1e-3
 
@@ -291,17 +293,24 @@ class MutationResult:
         )
 
     def thresholds(self) -> pd.DataFrame:
-        """Per precision: the smallest relative gradient error detected, and the
-        largest one missed (everything above it was caught)."""
+        """Per precision: the smallest relative gradient error detected, the largest
+        one missed, and the largest one missed where the test could resolve r1 (the
+        rest were ``inconclusive``: the precision cannot see them at all)."""
         rows = []
         for precision, m in self.mutants.groupby("precision", sort=False):
             hit = m.loc[m["detected"], "rel_error"]
             miss = m.loc[~m["detected"], "rel_error"]
+            resolved = m["verdict"] != "inconclusive"
+            miss_resolved = m.loc[~m["detected"] & resolved, "rel_error"]
             rows.append(
                 {
                     "precision": precision,
                     "smallest_detected": float(hit.min()) if len(hit) else np.nan,
                     "largest_missed": float(miss.max()) if len(miss) else np.nan,
+                    "largest_missed_resolvable": (
+                        float(miss_resolved.max()) if len(miss_resolved) else np.nan
+                    ),
+                    "inconclusive": int((~resolved).sum()),
                     "mutants": len(m),
                     "detected": int(m["detected"].sum()),
                     "located": int(m["located"].sum()),
@@ -421,6 +430,15 @@ def mutate(
         for mt in mutants:
             diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(v), cx) - g_ref))
             rel = float(np.max(diff) / max(g_scale, 1e-300))
+            if rel <= ROUNDOFF_CHANGE * float(cx.eps):
+                # e.g. swapping components equal to round-off: the mutant changes
+                # nothing this precision can represent
+                label = mt.kind if mt.delta is None else f"{mt.kind} {mt.delta:g}"
+                skipped.append(
+                    f"`{c.name}` {label} ({precision}): skipped, it changes the gradient by "
+                    f"{rel:.1g} of its size, at round-off."
+                )
+                continue
             res: Any
             try:
                 res = detect(mt.case, v, precision=precision, dps=dps, seed=seed)

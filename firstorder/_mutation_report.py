@@ -55,7 +55,12 @@ def mutation_markdown(result: MutationResult) -> str:
         "",
         "Faults are injected into each case's analytic gradient at x0; a mutant is "
         "*detected* when the Taylor test's verdict is `fail` and *located* when the "
-        "named components are the faulty ones. `rel_error` is ‖g_mutant − g‖∞ / ‖g‖∞.",
+        "named components are the faulty ones. `rel_error` is ‖g_mutant − g‖∞ / ‖g‖∞. "
+        "The detector tests along the descent direction of the gradient under test and a "
+        "seeded random direction. A test that is `inconclusive` is one the precision "
+        "cannot resolve at all (its predicted clean window is too short): the harness "
+        "says so instead of passing the mutant; `largest_missed_resolvable` leaves those "
+        "out.",
         "",
         "## Detection and location per fault",
         "",
