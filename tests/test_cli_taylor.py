@@ -74,6 +74,22 @@ def test_taylor_explain_shows_the_seed_question(tmp_path):
     assert f"{half:.6e}" in res.stdout
 
 
+def test_taylor_explain_in_mp_reaches_the_limit_and_float64_says_why_it_cannot(tmp_path):
+    """In float64 the smallest |Δv| lose digits (ΔC and ∇C·Δv agree to eps·|C|) and the
+    command says so; in mp the last column matches dᵀHd/2 to the digits printed."""
+    c = fo.resolve_case("seed")
+    d = fo.taylor_test(c).direction
+    half = float(d @ c.hess(c.point()) @ d) / 2
+    res = run_cli("taylor", "seed", "--explain", cwd=tmp_path)
+    assert "--precision mp" in res.stdout
+    res = run_cli("taylor", "seed", "--explain", "--precision", "mp", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "lose digits" not in res.stdout
+    rows = [t.split() for t in res.stdout.splitlines() if t.strip().startswith("1.000000e-07")]
+    # |Δv| = 1e-7: the ratio differs from its limit by O(|Δv|) (third derivatives)
+    assert abs(float(rows[0][-1]) - half) <= 1e-5 * abs(half)
+
+
 def test_taylor_bad_input_exits_2(tmp_path):
     for args, text in (
         (("taylor", "sead"), "unknown case `sead`"),

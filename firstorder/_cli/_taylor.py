@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._check import check_gradient
-from .._contexts import DEFAULT_DPS
+from .._contexts import DEFAULT_DPS, context
 from .._errors import FirstOrderError
 from .._taylor import TAYLOR_PRECISIONS, TaylorResult, taylor_test
 from ._common import add_cases_option, emit_frame, emit_json, registry_from, report_problems
@@ -146,7 +146,19 @@ def _explain(case: Any, point: Any, direction: Any, args: argparse.Namespace) ->
         print(frame.to_string(index=False))
     print()
     if res.curvature is not None:
-        print(f"predicted limit of difference/|Δv|²: dᵀHd/2 = {res.curvature / 2:.6e}")
+        limit = res.curvature / 2
+        print(f"predicted limit of difference/|Δv|²: dᵀHd/2 = {limit:.6e}")
+        # round-off: the difference is computed from two numbers that agree to ~eps·|C|
+        eps = float(context(res.precision).eps) if res.precision != "mp" else 0.0
+        c0 = abs(float(np.asarray(case.cost(res.point))))
+        noise = 2 * eps * c0 / float(res.steps[-1]) ** 2
+        if res.precision != "mp" and noise > 1e-6 * max(abs(limit), 1e-300):
+            print(
+                f"In {res.precision} the smallest |Δv| lose digits: ΔC and ∇C·Δv agree to "
+                "about eps·|C|, so their difference carries round-off of relative size "
+                f"{noise / max(abs(limit), 1e-300):.0e} there. Add `--precision mp` to watch "
+                "the limit reached."
+            )
     if args.format == "json":
         emit_frame(frame, "json")
     return 0
