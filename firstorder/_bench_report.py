@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._markdown import markdown_table
+
 __all__ = ["bench_markdown", "plot_error_vs_time", "plot_time_vs_n", "speed_ratios"]
 
 #: Our backend and the peer computing the same formula.
@@ -37,21 +39,6 @@ def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def _fmt(x: object) -> str:
-    if isinstance(x, float):
-        if np.isnan(x):
-            return ""
-        return f"{x:.3g}" if 1e-3 <= abs(x) < 1e5 or x == 0 else f"{x:.2e}"
-    return str(x)
-
-
-def _md(frame: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
-    lines.append("|" + "|".join("---" for _ in frame.columns) + "|")
-    lines += ["| " + " | ".join(_fmt(x) for x in r) + " |" for r in frame.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
@@ -86,7 +73,7 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
         "‖g − g*‖∞/‖g*‖∞ against the analytic gradient (else the mp reference, else the "
         "complex step); `peak_MiB` is the peak allocation of one gradient.",
         "",
-        _md(show),
+        markdown_table(show),
         "",
     ]
     ratios = speed_ratios(frame)
@@ -94,7 +81,7 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
         parts += [
             "## Speed ratios (peer time / our time, measured side by side in this run)",
             "",
-            _md(ratios),
+            markdown_table(ratios),
             "",
         ]
     parts.append(f"Wall time of the bench: {wall_time:.1f} s.")

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
-import pandas as pd
-
+from ._markdown import markdown_table
 from ._mutate import MutationResult
 from ._runfolder import RunFolder
 
 __all__ = ["mutation_markdown", "write_mutation_report"]
-
-
-def _fmt(x: object) -> str:
-    if isinstance(x, float):
-        if math.isnan(x):
-            return ""
-        if 0 < abs(x) < 1e-3 or abs(x) >= 1e5:
-            return f"{x:.1e}"
-        return f"{x:.3g}"
-    return str(x)
-
-
-def _md(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(_fmt(x) for x in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
 
 
 def mutation_markdown(result: MutationResult) -> str:
@@ -64,15 +44,15 @@ def mutation_markdown(result: MutationResult) -> str:
         "",
         "## Detection and location per fault",
         "",
-        _md(det),
+        markdown_table(det),
         "",
         "## Thresholds",
         "",
-        _md(thr),
+        markdown_table(thr),
         "",
         "## False alarms on correct gradients",
         "",
-        _md(fa_sum),
+        markdown_table(fa_sum),
         "",
     ]
     if len(missed):
@@ -86,7 +66,7 @@ def mutation_markdown(result: MutationResult) -> str:
             "wrong_components",
             "reason",
         ]
-        lines += ["## Missed or mislocated mutants", "", _md(missed[cols]), ""]
+        lines += ["## Missed or mislocated mutants", "", markdown_table(missed[cols]), ""]
     if result.skipped:
         lines += ["## Skipped mutants", ""] + [f"- {s}" for s in result.skipped] + [""]
     return "\n".join(lines)

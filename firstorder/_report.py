@@ -9,12 +9,12 @@ the same seed and arguments.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._markdown import escape, fmt, markdown_table
 from ._runfolder import RunFolder
 from ._sweep import RunResult
 
@@ -29,20 +29,6 @@ __all__ = [
 
 #: Verdicts from worst to best: a summary cell shows its worst test.
 _RANK = {"fail": 0, "inconclusive": 1, "not-applicable": 2, "exact": 3, "pass": 4}
-
-
-def _fmt(x: Any, digits: int = 3) -> str:
-    if x is None:
-        return ""
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if math.isnan(f):
-        return "–"
-    if f == 0:
-        return "0"
-    return f"{f:.{digits}g}" if (abs(f) < 1e-3 or abs(f) >= 1e4) and f != 0 else f"{f:.2f}"
 
 
 def _cell_key(backend: str, precision: str) -> str:
@@ -117,7 +103,7 @@ def errors_table(result: RunResult) -> pd.DataFrame:
             part = mine[(mine["backend"] == b) & (mine["precision"] == p)]
             ok = part[part["status"] == "ok"]
             if len(ok):
-                row[_cell_key(b, p)] = _fmt(ok["rel_error"].max(), 2)
+                row[_cell_key(b, p)] = fmt(ok["rel_error"].max(), 2)
             elif len(part):
                 row[_cell_key(b, p)] = "n/a"
             else:
@@ -143,21 +129,6 @@ def failures_table(result: RunResult) -> pd.DataFrame:
     if len(f) == 0:
         return pd.DataFrame(columns=cols)
     return f[cols].rename(columns={"test_reason": "reason"})
-
-
-def _md_escape(x: Any) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A pipe table (GitHub Markdown) of a frame, cells as text."""
-    head = "| " + " | ".join(_md_escape(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = [
-        "| " + " | ".join(_md_escape(_fmt(v) if isinstance(v, float) else v) for v in r) + " |"
-        for r in frame.itertuples(index=False)
-    ]
-    return "\n".join([head, rule, *body])
 
 
 def _counts_line(result: RunResult) -> str:
@@ -203,11 +174,11 @@ def summary_markdown(result: RunResult, plots: list[str] | None = None) -> str:
                 f"`{r['case']}` · {r['backend']} · {r['precision']} · point {r['point']} · "
                 f"direction {r['direction']}"
             )
-            out.append(f"- {where}: {_md_escape(r['reason'])}")
+            out.append(f"- {where}: {escape(r['reason'])}")
             if r["wrong_components"]:
                 out.append(f"  - wrong components: {r['wrong_components']}")
             if r["located"]:
-                out.append(f"  - {_md_escape(r['located'])}")
+                out.append(f"  - {escape(r['located'])}")
         out.append("")
     elif not len(result.problems):
         out.append("None: no Taylor test failed.")
@@ -271,7 +242,7 @@ th{background:#f0f0f0} .fail{background:#fdd} img{max-width:100%;border:1px soli
 
 def _html_table(frame: pd.DataFrame) -> str:
     def cell(v: Any) -> str:
-        text = _fmt(v) if isinstance(v, float) else str(v)
+        text = fmt(v) if isinstance(v, float) else str(v)
         cls = ' class="fail"' if " fail" in f" {text}" else ""
         return f"<td{cls}>{html.escape(text)}</td>"
 

@@ -564,32 +564,18 @@ def _fit(
     nan = (math.nan, math.nan)
     if not window_ok(h, mask):
         above = int(np.sum(np.isfinite(r) & (r > SAFETY * floor)))
-        if above == 0:
-            fit = Fit(
-                name,
-                exp,
-                math.nan,
-                nan,
-                math.nan,
-                math.nan,
-                0,
-                None,
-                "exact",
-                f"{name} stays at the round-off floor over the whole range.",
-            )
-        else:
-            fit = Fit(
-                name,
-                exp,
-                math.nan,
-                nan,
-                math.nan,
-                math.nan,
-                int(mask.sum()),
-                None,
+        verdict, n_points, why = (
+            ("exact", 0, "stays at the round-off floor over the whole range")
+            if above == 0
+            else (
                 "inconclusive",
-                f"{name} has too few clean points above the round-off floor.",
+                int(mask.sum()),
+                "has too few clean points above the round-off floor",
             )
+        )
+        fit = Fit(
+            name, exp, math.nan, nan, math.nan, math.nan, n_points, None, verdict, f"{name} {why}."
+        )
         return fit, mask, None
     hw, rw = h[mask], r[mask]
     full = fit_loglog(hw, rw)
@@ -811,7 +797,7 @@ def _taylor(
         # An order-1 tail means ∇C·d off by e ≈ r1/h. Below √eps·‖∇C‖, the
         # gradient's own round-off, it is the cost's hidden round-off instead.
         hw, rw = h64[mask1], r1[mask1]
-        e = float(np.median(rw[-3:] / hw[-3:]))
+        e = _implied_error(hw, rw)
         if e <= math.sqrt(eps) * gnorm:
             verdict = "inconclusive"
             reason = (
@@ -943,6 +929,12 @@ def _predicted_decades(h: Array, r1: Array, floor: Array, dhd: float | None) -> 
     return float(np.log10(h[0] / h[last]))
 
 
+def _implied_error(h: Array, r: Array) -> float:
+    """|e·d| read off an order-1 tail r ≈ h·|e·d|: the median of r/h over the three
+    smallest steps given (the clean window's end)."""
+    return float(np.median(r[-3:] / h[-3:]))
+
+
 def _second_order_check(
     h: Array, r2: Array, tail: Any, gnorm: float, hscale: float, eps: float, reason: str
 ) -> tuple[str, str, float | None]:
@@ -958,7 +950,7 @@ def _second_order_check(
     """
     if not tail.ci[1] < 2 - FAIL_TOL:
         return "pass", reason, None
-    e = float(np.median(r2[-3:] / h[-3:]))
+    e = _implied_error(h, r2)
     if e <= math.sqrt(eps) * gnorm + eps**0.75 * hscale:
         return "pass", reason, None
     rel = e / gnorm if gnorm > 0 else math.inf
@@ -996,8 +988,7 @@ def _backend_verdict(
     idx = np.flatnonzero(mask)
     if len(idx) < 2:
         return verdict, reason
-    tail = idx[-3:]
-    err = float(np.median(r1[tail] / h[tail])) if err_hint is None else err_hint
+    err = _implied_error(h[idx], r1[idx]) if err_hint is None else err_hint
     scale = max(1.0, float(np.max(np.abs(v))))
     budget = backend_budget(backend, precision, dps, gnorm, cost, scale)
     if budget is None or not err <= budget:
