@@ -88,14 +88,14 @@ def run_bench(args: argparse.Namespace) -> int:
         names += [p for p in installed if p not in names]
     if args.repeats < 1:
         raise FirstOrderError(f"`--repeats {args.repeats}` must be at least 1.")
-    folder = RunFolder("bench", base=args.out, name=args.name).prepare()
     started = time.time()
 
     def progress(label: str) -> None:
         if not args.quiet:
             print(f"bench: {label}", file=sys.stderr, flush=True)
 
-    try:
+    # the folder is created (or refused) before any work, removed on any error
+    with RunFolder("bench", base=args.out, name=args.name) as folder:
         frame = bench_gradients(
             cases,
             sizes=sizes,
@@ -121,10 +121,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 {"wall_time_s": wall, "numdifftools_max_n": NUMDIFFTOOLS_MAX_N},
             ),
         )
-    except BaseException:
-        folder.abort()
-        raise
-    final = folder.commit()
+    final = folder.final
     ratios = speed_ratios(frame)
     if not args.quiet and len(ratios):
         print(ratios.to_string(index=False))

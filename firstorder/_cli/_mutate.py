@@ -47,7 +47,6 @@ def run_mutate(args: argparse.Namespace) -> int:
     reg = registry_from(args)
     if report_problems(reg):
         return 2
-    folder = RunFolder("mutate", base=args.out, name=args.name).prepare()
     started = time.time()
     tick = [0.0]
 
@@ -57,7 +56,8 @@ def run_mutate(args: argparse.Namespace) -> int:
             tick[0] = now
             print(f"mutate: {done}/{total} {label}", file=sys.stderr, flush=True)
 
-    try:
+    # the folder is created (or refused) before any work, removed on any error
+    with RunFolder("mutate", base=args.out, name=args.name) as folder:
         result = mutate(
             args.case or None,
             tags=args.tag,
@@ -74,10 +74,7 @@ def run_mutate(args: argparse.Namespace) -> int:
             "run.json",
             folder.metadata(vars(args) | {"func": None}, {"wall_time_s": time.time() - started}),
         )
-    except BaseException:
-        folder.abort()
-        raise
-    final = folder.commit()
+    final = folder.final
     thr = result.thresholds()
     print(thr.to_string(index=False))
     alarms = int(result.false_alarms["alarms"].sum())

@@ -106,12 +106,9 @@ def add_parser(sub: Any) -> None:
 @contextlib.contextmanager
 def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
     if args.dask:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise FirstOrderError(
-                f"`--dask` needs Dask distributed, which is not installed; {_DASK_HINT}."
-            ) from None
+        # installed: `run_command` checked before any work started
+        from distributed import Client, LocalCluster
+
         if args.dask == "local":
             cluster = LocalCluster(
                 n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
