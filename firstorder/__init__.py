@@ -3,18 +3,18 @@
 The public API; the implementation lives in private modules.
 """
 
-from ._backends import BACKENDS, GradientResult, backends, gradient
-from ._case import Case, case
-from ._check import CheckResult, check_gradient
-from ._contexts import DEFAULT_DPS, PRECISIONS, Context, context
-from ._errors import CaseError, FirstOrderError, NotApplicableError
-from ._locate import Diagnosis, locate_wrong_components
-from ._mutate import MutationResult, mutate
-from ._registry import LoadProblem, Registry, builtin_cases_dir, load_cases, resolve_case
-from ._sweep import RunResult, RunSpec, run
-from ._sweep_steps import StepSweep, step_sweep
-from ._taylor import Fit, TaylorResult, taylor_test
 from ._version import __version__
+from .case.model import Case, case
+from .case.registry import LoadProblem, Registry, builtin_cases_dir, load_cases, resolve_case
+from .errors import CaseError, FirstOrderError, NotApplicableError
+from .gradients.backends import BACKENDS, GradientResult, backends, gradient
+from .numbers import DEFAULT_DPS, PRECISIONS, Context, context
+from .studies.grid import RunResult, RunSpec, run
+from .studies.mutation import MutationResult, mutate
+from .studies.step_sweep import StepSweep, step_sweep
+from .taylor.check import CheckResult, check_gradient
+from .taylor.harness import Fit, TaylorResult, taylor_test
+from .taylor.locate import Diagnosis, locate_wrong_components
 
 __all__ = [
     "BACKENDS",

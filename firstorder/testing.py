@@ -38,10 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from ._case import Case
-from ._errors import FirstOrderError
-from ._registry import Registry, load_cases, resolve_case
-from ._taylor import PASS_TOL
+from .case.model import Case
+from .case.registry import Registry, load_cases, resolve_case
+from .errors import FirstOrderError
+from .taylor.harness import PASS_TOL
 
 __all__ = [
     "CASES_MARKER",
@@ -128,7 +128,7 @@ def assert_gradient(
         When the verdict is not ``pass`` or ``exact``; the message names the wrong
         components with analytic and reference values and the fitted order.
     """
-    from ._check import check_gradient
+    from .taylor.check import check_gradient
 
     result = check_gradient(
         cost, grad, point, precision=precision, directions=directions, seed=seed
@@ -186,7 +186,7 @@ def assert_taylor_order(
         When the verdict is not ``pass``/``exact`` or the chosen remainder's interval
         misses its expected order.
     """
-    from ._taylor import taylor_test
+    from .taylor.harness import taylor_test
 
     c = (
         (registry[case] if registry is not None else resolve_case(case))

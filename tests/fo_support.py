@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 import firstorder as fo
-from firstorder._reference import reference_directional, reference_gradient
+from firstorder.gradients.reference import reference_directional, reference_gradient
 
 #: Digits of the mp reference derivatives the tests compare against.
 REF_DPS = 40

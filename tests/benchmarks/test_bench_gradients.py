@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import firstorder as fo
-from firstorder._bench import bench_gradients
+from firstorder.studies.bench import bench_gradients
 
 pytestmark = pytest.mark.benchmark
 

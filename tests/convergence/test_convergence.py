@@ -11,7 +11,7 @@ and of r2 (3) where the case has second derivatives.
 - **backends**: a finite-difference or complex-step gradient carries its formula's
   error. The expected verdict is decided independently of the Taylor test, from the
   backend's actual error against the analytic gradient in mp: an error well inside
-  the budget of its formula (:func:`firstorder._budget.backend_budget`) must pass;
+  the budget of its formula (:func:`firstorder.gradients.budget.backend_budget`) must pass;
   a ``fail`` is only accepted for a backend whose actual error is beyond it (the
   hard cases: badly scaled variables make fixed-rule steps too coarse).
 - ``complex-step`` on a case marked ``complex_safe=False`` must be ``not-applicable``.
@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 import firstorder as fo
-from firstorder._budget import backend_budget
-from firstorder._taylor import PASS_TOL, RESOLVABLE
+from firstorder.gradients.budget import backend_budget
+from firstorder.taylor.harness import PASS_TOL, RESOLVABLE
 
 BACKENDS = ("analytic", "central", "complex-step")
 PRECISIONS = ("float64", "mp")

@@ -1,0 +1,1 @@
+"""The model: cases, the registry and how cases are loaded."""

@@ -1,0 +1,68 @@
+"""The ``firstorder`` command line: it parses arguments and calls the library.
+
+Each command lives in its own module exposing ``add_parser(subparsers)``, which
+registers the command and sets ``func`` to a function ``args -> exit status``. Bad
+input (a :class:`~firstorder.FirstOrderError`) becomes one sentence on stderr and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import FirstOrderError
+from . import backends as _backends
+from . import bench as _bench
+from . import cases as _cases
+from . import mutate as _mutate
+from . import run as _run
+from . import taylor as _taylor_cmd
+
+__all__ = ["build_parser", "main"]
+
+#: Command modules, in the order ``firstorder --help`` lists them.
+COMMANDS = [_cases, _backends, _taylor_cmd, _bench, _mutate, _run]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}.\n".replace("..\n", ".\n"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every command registered."""
+    parser = _Parser(
+        prog="firstorder",
+        description="Check that ΔC ≈ ∇C·Δv, and that its error shrinks like |Δv|².",
+    )
+    parser.add_argument("--version", action="version", version=f"firstorder {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except FirstOrderError as exc:
+        print(f"firstorder: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("firstorder: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        where = f" on `{exc.filename}`" if exc.filename else ""
+        print(
+            f"firstorder: error: file system error{where}: {exc.strerror or exc}.", file=sys.stderr
+        )
+        return 2

@@ -1,0 +1,129 @@
+"""``firstorder bench``: time gradient backends (and peers) side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from ..errors import FirstOrderError, unknown
+from ..gradients.backends import BACKENDS
+from ..report.bench_report import bench_markdown, plot_error_vs_time, plot_time_vs_n, speed_ratios
+from ..report.runfolder import RunFolder
+from ..studies.bench import bench_gradients
+from .common import add_cases_option, registry_from, report_problems
+
+__all__ = ["add_parser"]
+
+#: Cases benchmarked by default: extended Rosenbrock (scalable) and two neural costs.
+DEFAULT_CASES = ("ext_rosenbrock", "nielsen_quadratic", "tanh_network")
+#: firstorder's backends timed by default.
+DEFAULT_BACKENDS = ("central", "complex-step", "central4", "forward", "richardson")
+#: Peers added by ``--peers`` when installed.
+PEERS = ("scipy-3point", "scipy-cs", "scipy-2point", "numdifftools")
+#: numdifftools takes minutes per gradient beyond this n; it is left out there.
+NUMDIFFTOOLS_MAX_N = 1000
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``bench``."""
+    p = sub.add_parser("bench", help="time gradient backends (and SciPy, numdifftools)")
+    add_cases_option(p)
+    p.add_argument("--case", action="append", default=[], metavar="NAME", help="repeatable")
+    p.add_argument(
+        "--sizes",
+        default="10,100,1000,10000",
+        help="dimensions for scalable cases, comma-separated (default 10,100,1000,10000)",
+    )
+    p.add_argument("--backend", action="append", default=[], metavar="B", help="repeatable")
+    p.add_argument("--peers", action="store_true", help="add SciPy and numdifftools")
+    p.add_argument("--repeats", type=int, default=5, help="timed gradients per measurement")
+    p.add_argument("--out", default="reports", metavar="DIR", help="base folder of run folders")
+    p.add_argument("--name", default=None, help="run folder name (default bench-<time>)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run_bench)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise FirstOrderError(
+            f"`--sizes {text}` must be comma-separated positive integers, e.g. 10,100,1000."
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise FirstOrderError(
+            f"`--sizes {text}` must be comma-separated positive integers, e.g. 10,100,1000."
+        )
+    return sizes
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Bench, write bench.csv, bench.md and two plots into a run folder."""
+    reg = registry_from(args)
+    if report_problems(reg):
+        return 2
+    cases = [reg[name] for name in (args.case or DEFAULT_CASES)]
+    sizes = _sizes(args.sizes)
+    for c in cases:
+        if c.scalable:
+            bad = [n for n in sizes if not c.accepts(n)]
+            if bad:
+                raise FirstOrderError(
+                    f"case `{c.name}` does not take n = {bad[0]}; pick other `--sizes`."
+                )
+    names = list(args.backend or DEFAULT_BACKENDS)
+    for b in names:
+        if b not in BACKENDS:
+            raise unknown("backend", b, BACKENDS)
+    if args.peers:
+        installed = [p for p in PEERS if p in BACKENDS]
+        if not installed:
+            print(
+                'firstorder: note: no peer is installed; `pip install "firstorder[peers]"` '
+                "adds SciPy and numdifftools.",
+                file=sys.stderr,
+            )
+        names += [p for p in installed if p not in names]
+    if args.repeats < 1:
+        raise FirstOrderError(f"`--repeats {args.repeats}` must be at least 1.")
+    started = time.time()
+
+    def progress(label: str) -> None:
+        if not args.quiet:
+            print(f"bench: {label}", file=sys.stderr, flush=True)
+
+    # the folder is created (or refused) before any work, removed on any error
+    with RunFolder("bench", base=args.out, name=args.name) as folder:
+        frame = bench_gradients(
+            cases,
+            sizes=sizes,
+            backends=names,
+            repeats=args.repeats,
+            skip=lambda b, n: b == "numdifftools" and n > NUMDIFFTOOLS_MAX_N,
+            progress=progress,
+        )
+        wall = time.time() - started
+        folder.write_csv("bench.csv", frame)
+        folder.write_text("bench.md", bench_markdown(frame, wall))
+        plot_time_vs_n(frame, folder.file("time_vs_n.png"))
+        plot_error_vs_time(frame, folder.file("error_vs_time.png"))
+        folder.write_json(
+            "run.json",
+            folder.metadata(
+                {
+                    "cases": [c.name for c in cases],
+                    "sizes": sizes,
+                    "backends": names,
+                    "repeats": args.repeats,
+                },
+                {"wall_time_s": wall, "numdifftools_max_n": NUMDIFFTOOLS_MAX_N},
+            ),
+        )
+    final = folder.final
+    ratios = speed_ratios(frame)
+    if not args.quiet and len(ratios):
+        print(ratios.to_string(index=False))
+    print(f"written to {final}")
+    return 0

@@ -1,0 +1,254 @@
+"""``firstorder run``: the whole grid, on any executor, with reports written safely."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from typing import Any
+
+from ..errors import FirstOrderError
+from ..numbers import DEFAULT_DPS
+from ..report.runfolder import DEFAULT_BASE, RunFolder
+from ..studies.grid import (
+    DEFAULT_BACKENDS,
+    DEFAULT_DIRECTIONS,
+    DEFAULT_MP_MAX_DIM,
+    DEFAULT_POINTS,
+    DEFAULT_PRECISIONS,
+    RunResult,
+    resolve_spec,
+    run_spec,
+)
+from .common import add_cases_option
+
+__all__ = ["add_parser"]
+
+#: Seconds between plain progress lines when stderr is not a terminal.
+PLAIN_PROGRESS_EVERY = 5.0
+_DASK_HINT = 'install it with `pip install "firstorder[dask]"`'
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``run``."""
+    p = sub.add_parser(
+        "run",
+        help="verify every case with every backend and precision; write reports",
+        description=(
+            "Run the grid case × backend × precision × point × direction: a Taylor test "
+            "in each cell and each backend's gradient error against the mp reference. "
+            "Writes a run folder under --out and points `latest` at it. Exit status 0 "
+            "when no test fails, 1 when some fails, 2 for bad input."
+        ),
+    )
+    p.add_argument(
+        "--case", action="append", default=[], metavar="NAME", help="a case (repeatable)"
+    )
+    p.add_argument("--tag", action="append", default=[], help="only cases with this tag")
+    add_cases_option(p)
+    p.add_argument(
+        "--backend",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"gradient backend (repeatable; default {', '.join(DEFAULT_BACKENDS)})",
+    )
+    p.add_argument(
+        "--precision",
+        action="append",
+        default=[],
+        metavar="P",
+        help=f"float64, float32 or mp (repeatable; default {', '.join(DEFAULT_PRECISIONS)})",
+    )
+    p.add_argument("--dps", type=int, default=DEFAULT_DPS, help="digits of mp (default 50)")
+    p.add_argument(
+        "--points",
+        type=int,
+        default=DEFAULT_POINTS,
+        metavar="K",
+        help=f"seeded random points near x0, besides x0 (default {DEFAULT_POINTS})",
+    )
+    p.add_argument(
+        "--directions",
+        type=int,
+        default=DEFAULT_DIRECTIONS,
+        metavar="K",
+        help=f"seeded directions per point (default {DEFAULT_DIRECTIONS})",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of points and directions")
+    p.add_argument(
+        "--mp-max-dim",
+        type=int,
+        default=DEFAULT_MP_MAX_DIM,
+        metavar="N",
+        help=f"largest dim for finite differences in mp (default {DEFAULT_MP_MAX_DIM})",
+    )
+    ex = p.add_mutually_exclusive_group()
+    ex.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
+    ex.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on a Dask distributed scheduler at ADDRESS, or `local` for a LocalCluster",
+    )
+    p.add_argument(
+        "--out", default=str(DEFAULT_BASE), metavar="DIR", help="report folder (default reports)"
+    )
+    p.add_argument("--name", help="run folder name (default run-YYYYMMDD-HHMMSS)")
+    p.add_argument("--no-plots", action="store_true", help="skip plots/*.png")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    p.set_defaults(func=run_command)
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
+    if args.dask:
+        # installed: `run_command` checked before any work started
+        from distributed import Client, LocalCluster
+
+        if args.dask == "local":
+            cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            cluster = None
+            try:
+                client = Client(args.dask, timeout="10s")
+            except OSError as exc:
+                raise FirstOrderError(
+                    f"cannot reach the Dask scheduler at `{args.dask}` ({exc}); give its "
+                    "address (tcp://host:8786) or `local`."
+                ) from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    if args.jobs < 1:
+        raise FirstOrderError(f"`--jobs` must be at least 1, not `{args.jobs}`.")
+    if args.jobs == 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Progress:
+    """tqdm on a terminal, plain lines every few seconds otherwise, nothing if quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            if self.bar is None:
+                tqdm = importlib.import_module("tqdm").tqdm
+                self.bar = tqdm(total=total, unit="task", file=sys.stderr, leave=False)
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update(1)
+            return
+        now = time.monotonic()
+        if done == total or now - self.last >= PLAIN_PROGRESS_EVERY:
+            self.last = now
+            print(f"firstorder: {done}/{total} tasks done ({label})", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
+    return {
+        "case": args.case,
+        "tag": args.tag,
+        "cases": args.cases,
+        "backend": list(spec.backends),
+        "precision": list(spec.precisions),
+        "dps": spec.dps,
+        "points": spec.points,
+        "directions": spec.directions,
+        "seed": spec.seed,
+        "mp_max_dim": spec.mp_max_dim,
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "out": args.out,
+        "name": args.name,
+        "no_plots": args.no_plots,
+    }
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the grid; write the run folder; exit 0, 1 (some test failed) or 2."""
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise FirstOrderError(
+                f"`--dask` needs Dask distributed, which is not installed; {_DASK_HINT}."
+            ) from None
+    spec, registry = resolve_spec(
+        args.case or None,
+        tags=args.tag or None,
+        case_paths=args.cases,
+        backends=args.backend or None,
+        precisions=args.precision or None,
+        points=args.points,
+        directions=args.directions,
+        seed=args.seed,
+        dps=args.dps,
+        mp_max_dim=args.mp_max_dim,
+    )
+    folder = RunFolder("run", base=args.out, name=args.name)
+    folder.prepare()  # an unwritable --out fails here, before any work
+    progress = _Progress(args.quiet)
+    with folder:
+        try:
+            with _executor(args) as executor:
+                result = run_spec(
+                    spec,
+                    registry,
+                    executor=executor,
+                    progress=progress,
+                    explicit=bool(args.case),
+                )
+        finally:
+            progress.close()
+        from ..report.run_report import write_report
+
+        write_report(result, folder, _arguments(args, spec), plots=not args.no_plots)
+    _print_outcome(result, folder, args.quiet)
+    return 0 if result.ok else 1
+
+
+def _print_outcome(result: RunResult, folder: RunFolder, quiet: bool) -> None:
+    fails = result.failures
+    for p in result.problems.to_dict("records"):
+        print(f"firstorder: error: {p['source']}: {p['problem']}", file=sys.stderr)
+    for r in fails.to_dict("records"):
+        print(
+            f"FAIL {r['case']} · {r['backend']} · {r['precision']} · point {r['point']} · "
+            f"direction {r['direction']}: {r['test_reason']}",
+            file=sys.stderr,
+        )
+    if quiet:
+        return
+    counts = ", ".join(f"{v} {k}" for k, v in result.verdict_counts().items())
+    print(f"{sum(result.verdict_counts().values())} Taylor tests: {counts or 'none'}.")
+    print(f"report: {folder.final}  (summary.md, index.html)")

@@ -1,0 +1,1 @@
+"""Gradient backends: steps, stencils, finite differences, complex step, reference, peers."""

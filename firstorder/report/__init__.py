@@ -1,0 +1,1 @@
+"""Reports: Markdown, plots, atomic run folders, one writer per report."""

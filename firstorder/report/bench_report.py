@@ -1,0 +1,134 @@
+"""The bench report: ``bench.csv``, ``bench.md`` and its two plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .markdown import markdown_table
+
+__all__ = ["bench_markdown", "plot_error_vs_time", "plot_time_vs_n", "speed_ratios"]
+
+#: Our backend and the peer computing the same formula.
+PAIRS = (("central", "scipy-3point"), ("complex-step", "scipy-cs"), ("forward", "scipy-2point"))
+
+
+def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Peer time over our time for each matching pair, per case and n (>1: ours faster).
+
+    Also ``numdifftools`` over ``central``.
+    """
+    rows = []
+    pairs = (*PAIRS, ("central", "numdifftools"))
+    for (case, n), g in frame.groupby(["case", "n"], sort=False):
+        t = g.set_index("backend")["median_time"]
+        e = g.set_index("backend")["rel_error"]
+        for ours, peer in pairs:
+            if ours in t and peer in t:
+                rows.append(
+                    {
+                        "case": case,
+                        "n": n,
+                        "ours": ours,
+                        "peer": peer,
+                        "ratio": float(t[peer] / t[ours]),
+                        "our_error": float(e[ours]),
+                        "peer_error": float(e[peer]),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
+    """The readable bench report."""
+    show = frame.assign(
+        median_ms=1e3 * frame["median_time"],
+        min_ms=1e3 * frame["min_time"],
+        max_ms=1e3 * frame["max_time"],
+        peak_MiB=frame["peak_memory"] / 2**20,
+    )[
+        [
+            "case",
+            "n",
+            "backend",
+            "median_ms",
+            "min_ms",
+            "max_ms",
+            "nfev",
+            "time_per_cost_eval",
+            "rel_error",
+            "peak_MiB",
+            "status",
+        ]
+    ]
+    parts = [
+        "# Gradient backends: time, evaluations, accuracy, memory",
+        "",
+        "Median time per gradient over repeated samples on this machine (min and max "
+        "beside it; a gradient faster than 2 ms is looped within each sample, as timeit "
+        "does); "
+        "`time_per_cost_eval` is the gradient's time in cost evaluations; `rel_error` is "
+        "‖g − g*‖∞/‖g*‖∞ against the analytic gradient (else the mp reference, else the "
+        "complex step); `peak_MiB` is the peak allocation of one gradient.",
+        "",
+        markdown_table(show),
+        "",
+    ]
+    ratios = speed_ratios(frame)
+    if len(ratios):
+        parts += [
+            "## Speed ratios (peer time / our time, measured side by side in this run)",
+            "",
+            markdown_table(ratios),
+            "",
+        ]
+    parts.append(f"Wall time of the bench: {wall_time:.1f} s.")
+    return "\n".join(parts) + "\n"
+
+
+def plot_time_vs_n(frame: pd.DataFrame, path: Path) -> None:
+    """Time per gradient against n, one line per backend (scalable cases)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = list(dict.fromkeys(frame["case"]))
+    fig, axes = plt.subplots(1, len(cases), figsize=(5 * len(cases), 4), squeeze=False)
+    for ax, case in zip(axes[0], cases, strict=True):
+        sub = frame[frame["case"] == case]
+        for b, g in sub.groupby("backend", sort=False):
+            g = g.sort_values("n")
+            ax.loglog(g["n"], g["median_time"], "o-", label=b)
+        ax.set_xlabel("n")
+        ax.set_ylabel("time per gradient [s]")
+        ax.set_title(case)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_error_vs_time(frame: pd.DataFrame, path: Path) -> None:
+    """Relative error against time: the accuracy–cost picture."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ok = frame[np.isfinite(frame["rel_error"])]
+    floor = 1e-17
+    for b, g in ok.groupby("backend", sort=False):
+        ax.loglog(g["median_time"], np.maximum(g["rel_error"], floor), "o", label=b, alpha=0.8)
+    ax.set_xlabel("time per gradient [s]")
+    ax.set_ylabel(f"relative error (shown ≥ {floor:g})")
+    ax.set_title("accuracy against cost")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

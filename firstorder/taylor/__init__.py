@@ -1,0 +1,1 @@
+"""Verification: remainders, fits, verdicts, the Taylor test, location of wrong components."""

@@ -1,0 +1,249 @@
+"""Taylor tests for a user's own plain numpy functions ``cost(v)`` and ``grad(v)``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..case.model import Case
+from ..case.registry import resolve_case
+from ..errors import FirstOrderError
+from ..numbers import DEFAULT_DPS, Array, Context
+from .harness import TaylorResult, _taylor
+
+__all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """The Taylor tests of a user's gradient along several directions.
+
+    Attributes
+    ----------
+    verdict : str
+        ``fail`` if any direction fails, else ``pass`` / ``exact`` if all are, else
+        ``inconclusive``.
+    reason : str
+        One line saying why.
+    order, order_ci : float, tuple of float
+        The r1 fit of the deciding direction.
+    wrong_components : tuple of int
+        0-based indices of the wrong components.
+    results : tuple of TaylorResult
+        One per direction.
+    """
+
+    verdict: str
+    reason: str
+    order: float
+    order_ci: tuple[float, float]
+    wrong_components: tuple[int, ...]
+    results: tuple[TaylorResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the verdict is ``pass`` or ``exact``."""
+        return self.verdict in ("pass", "exact")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per direction and remainder (the fits of every direction)."""
+        frames = [r.fits_frame().assign(direction=k) for k, r in enumerate(self.results)]
+        return pd.concat(frames, ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict: verdict, reason, order, order_ci, wrong_components, directions."""
+        dec = self.results[0]
+        out: dict[str, Any] = {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "order": None if not math.isfinite(self.order) else self.order,
+            "order_ci": [None if not math.isfinite(t) else t for t in self.order_ci],
+            "wrong_components": list(self.wrong_components),
+            "directions": [r.to_dict() for r in self.results],
+        }
+        for r in self.results:
+            if r.diagnosis is not None:
+                dec = r
+                out["diagnosis"] = r.diagnosis.to_frame().to_dict(orient="records")
+                break
+        out["h_min"], out["h_max"] = dec.to_dict()["h_min"], dec.to_dict()["h_max"]
+        return out
+
+
+def _as_case(cost: Callable[..., Any], grad: Callable[..., Any], n: int, x0: Array) -> Case:
+    name = getattr(cost, "__name__", "cost")
+
+    def cost_fn(v: Array, ctx: Context) -> Any:
+        return cost(v)
+
+    def grad_fn(v: Array, ctx: Context) -> Any:
+        return grad(v)
+
+    return Case(
+        name=name if name != "<lambda>" else "cost",
+        cost_fn=cost_fn,
+        grad_fn=grad_fn,
+        dim=n,
+        x0=tuple(float(t) for t in x0),
+        batched=False,
+        complex_safe=True,
+        doc=(cost.__doc__ or "").strip(),
+    )
+
+
+def check_gradient(
+    cost: Callable[[Array], float],
+    grad: Callable[[Array], Array],
+    point: Any,
+    *,
+    precision: str = "float64",
+    directions: int = 3,
+    seed: int = 0,
+    descent: bool = True,
+) -> CheckResult:
+    """Taylor-test a plain numpy gradient against its cost along several directions.
+
+    Parameters
+    ----------
+    cost
+        ``cost(v) -> float`` for ``v`` of shape ``(n,)``; no batching, no ``ctx``.
+    grad
+        ``grad(v) -> array`` of shape ``(n,)``.
+    point
+        Where to test.
+    precision
+        ``"float64"`` or ``"float32"`` (``"mp"`` when the functions accept mpmath
+        object arrays).
+    directions
+        Number of seeded random directions.
+    seed
+        Seed of the first direction (the others use ``seed + 1``, …).
+    descent
+        Also test along the descent direction ``−g/‖g‖`` of the gradient under test,
+        first. A wrong component ``g_i`` changes ``∇C·d`` there by ``δ g_i²/‖g‖``, far
+        more than along a random direction for the largest components.
+
+    Returns
+    -------
+    CheckResult
+        The combined verdict, the deciding r1 fit, wrong components and every test.
+    """
+    if not callable(cost) or not callable(grad):
+        raise FirstOrderError("`cost` and `grad` must both be callables taking `v`.")
+    try:
+        v = np.asarray(point, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FirstOrderError(f"the `point` `{point!r}` is not numeric.") from None
+    if v.ndim != 1 or len(v) == 0:
+        raise FirstOrderError(f"the `point` must be a non-empty 1-D array, not shape {v.shape}.")
+    if not np.all(np.isfinite(v)):
+        bad = int(np.flatnonzero(~np.isfinite(v))[0])
+        raise FirstOrderError(f"the `point` has a non-finite component `v[{bad}]`.")
+    if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
+        raise FirstOrderError(f"`directions` must be a positive integer, not `{directions}`.")
+    c = _as_case(cost, grad, len(v), v)
+    specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
+    return _run(c, v, "analytic", specs, precision, 50, seed)
+
+
+def _run(
+    c: Case, v: Array, gradient: Any, specs: list[Any], precision: str, dps: int, seed: int
+) -> CheckResult:
+    """Taylor tests along ``specs`` in turn (stopping at the first fail), combined."""
+    results = []
+    k = 0
+    for spec in specs:
+        if spec == "descent":
+            try:
+                res = _taylor(c, v, spec, gradient, precision, dps, None, seed, locate=True)
+            except FirstOrderError as exc:
+                if "gradient is zero" not in str(exc):
+                    raise
+                continue  # descent is undefined where the gradient under test is zero
+        else:
+            res = _taylor(c, v, spec, gradient, precision, dps, None, seed + k, locate=True)
+            k += 1
+        results.append(res)
+        if res.verdict == "fail":
+            break
+    return _combine(results)
+
+
+def _combine(results: list[TaylorResult]) -> CheckResult:
+    decided = next((r for r in results if r.verdict == "fail"), None)
+    if decided is not None:
+        verdict = "fail"
+        reason = decided.reason
+        if decided.wrong_components:
+            reason = f"{reason[:-1]}; wrong components {list(decided.wrong_components)}."
+    elif all(r.verdict == "exact" for r in results):
+        decided, verdict, reason = results[0], "exact", results[0].reason
+    elif all(r.verdict in ("pass", "exact") for r in results):
+        decided = next(r for r in results if r.verdict == "pass")
+        verdict = "pass"
+        reason = f"{decided.reason[:-1]} (all {len(results)} directions pass)."
+    else:
+        decided = next(r for r in results if r.verdict not in ("pass", "exact"))
+        verdict, reason = decided.verdict, decided.reason
+    return CheckResult(
+        verdict=verdict,
+        reason=reason,
+        order=decided.order,
+        order_ci=decided.order_ci,
+        wrong_components=decided.wrong_components,
+        results=tuple(results),
+    )
+
+
+#: Directions :func:`detect` tests along by default.
+DETECT_DIRECTIONS: tuple[str, ...] = ("descent", "random")
+
+
+def detect(
+    case: Case | str,
+    point: Any = None,
+    *,
+    gradient: Any = "analytic",
+    precision: str = "float64",
+    dps: int = DEFAULT_DPS,
+    seed: int = 0,
+    directions: tuple[Any, ...] = DETECT_DIRECTIONS,
+) -> CheckResult:
+    """Whether a case's gradient (or a mutant's) fails the Taylor test along any direction.
+
+    The detector mutation testing calls: Taylor tests along the ``descent`` direction
+    of the gradient under test and a seeded ``random`` one (any spec
+    :func:`~firstorder.taylor_test` takes), stopping at the first failure, whose wrong
+    components are then located.
+
+    Parameters
+    ----------
+    case
+        A :class:`~firstorder.Case` (such as a mutant with a faulty gradient) or a name.
+    point
+        Where to test (default the case's ``x0``).
+    gradient
+        The gradient under test (see :func:`~firstorder.taylor_test`).
+    precision, dps
+        The number system.
+    seed
+        Seed of the random directions (``seed``, ``seed + 1``, … for repeated ones).
+    directions
+        Direction specs, tested in turn.
+
+    Returns
+    -------
+    CheckResult
+        ``fail`` if any direction fails (with its wrong components), else the
+        combined verdict of all of them.
+    """
+    c = resolve_case(case)
+    v = c.point() if point is None else np.asarray(point, dtype=np.float64)
+    if not directions:
+        raise FirstOrderError("`directions` must name at least one direction.")
+    return _run(c, v, gradient, list(directions), precision, dps, seed)

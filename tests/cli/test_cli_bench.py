@@ -1,0 +1,86 @@
+"""``firstorder bench``: the table, the plots and the run folder, from outside the repo."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from fo_support import run_cli
+
+from firstorder.report.bench_report import speed_ratios
+
+
+def test_bench_with_peers_writes_table_markdown_and_plots(tmp_path):
+    out = tmp_path / "reports"
+    res = run_cli(
+        "bench",
+        "--case",
+        "ext_rosenbrock",
+        "--sizes",
+        "10,20",
+        "--backend",
+        "central",
+        "--backend",
+        "complex-step",
+        "--peers",
+        "--repeats",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr
+    folder = out / "latest"
+    assert {p.name for p in folder.iterdir()} >= {
+        "bench.csv",
+        "bench.md",
+        "run.json",
+        "time_vs_n.png",
+        "error_vs_time.png",
+    }
+    frame = pd.read_csv(folder / "bench.csv")
+    assert set(frame["n"]) == {10, 20}
+    assert {"central", "complex-step", "scipy-3point", "scipy-cs", "numdifftools"} <= set(
+        frame["backend"]
+    )
+    for col in (
+        "median_time",
+        "min_time",
+        "max_time",
+        "nfev",
+        "time_per_cost_eval",
+        "rel_error",
+        "peak_memory",
+    ):
+        assert col in frame
+    assert (frame["min_time"] <= frame["median_time"]).all()
+    assert (frame["median_time"] <= frame["max_time"]).all()
+    # nfev: 2n for central, n for the complex step, as points evaluated
+    central = frame[frame["backend"] == "central"].set_index("n")["nfev"]
+    assert central.to_dict() == {10: 20, 20: 40}
+    cs = frame[frame["backend"] == "complex-step"]
+    assert (cs["rel_error"] <= 8 * np.finfo(float).eps).all()
+    # the same error as SciPy's same formula, to a few ulps of the truncation error
+    pairs = speed_ratios(frame)
+    row = pairs[(pairs["ours"] == "central") & (pairs["peer"] == "scipy-3point")]
+    assert np.allclose(row["our_error"], row["peer_error"], rtol=0.1)
+    md = (folder / "bench.md").read_text()
+    assert "Speed ratios" in md and "scipy-3point" in md
+    meta = json.loads((folder / "run.json").read_text())
+    assert meta["arguments"]["sizes"] == [10, 20]
+
+
+def test_bench_bad_input_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "reports"
+    for args in (
+        ["--sizes", "10,x"],
+        ["--backend", "nope"],
+        ["--case", "nope"],
+        ["--case", "ext_rosenbrock", "--sizes", "11"],
+    ):
+        res = run_cli("bench", *args, "--out", str(out), cwd=tmp_path)
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr.startswith("firstorder: error:") and "Traceback" not in res.stderr
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]

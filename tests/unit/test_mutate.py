@@ -1,0 +1,96 @@
+"""Mutation testing: the faults, their detection and location, the report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fo_support import run_cli
+
+import firstorder as fo
+from firstorder.studies.mutation import DELTAS, FAULTS, make_mutants
+
+
+def test_every_fault_kind_changes_the_gradient_it_claims_to() -> None:
+    c = fo.load_cases()["nielsen_quadratic"]
+    v = c.point()
+    g = c.grad(v)
+    mutants, skipped = make_mutants(c, v)
+    kinds = {m.kind for m in mutants}
+    assert kinds == set(FAULTS)
+    assert not skipped
+    for m in mutants:
+        gm = m.case.grad(v)
+        changed = np.flatnonzero(gm != g)
+        assert len(changed) > 0, m.kind
+        if m.kind in ("sign", "scale", "zero", "swap"):
+            assert set(changed) == set(m.components), m.kind
+        if m.kind == "scale":
+            i = m.components[0]
+            assert gm[i] / g[i] - 1 == pytest.approx(m.delta, rel=1e-6 if m.delta > 1e-9 else 1e-3)
+
+
+def test_a_mutant_that_changes_nothing_is_skipped_and_said_so() -> None:
+    lin = fo.load_cases()["linear"]  # gradient (1, -2, 3): no equal pair, 3 < 4 components
+    _, skipped = make_mutants(lin)
+    assert any("transposed-block" in s and "changes nothing" in s for s in skipped)
+
+    @fo.case(name="equal_parts", x0=[1.0, 1.0])
+    def equal(v, ctx):
+        return v[..., 0] ** 2 + v[..., 1] ** 2
+
+    @equal.gradient
+    def _(v, ctx):
+        return 2 * v
+
+    mutants, skipped = make_mutants(equal)
+    assert "swap" not in {m.kind for m in mutants}
+    assert any("swap" in s and "equal" in s for s in skipped)
+
+
+def test_mutants_are_detected_and_located_in_float64_and_mp() -> None:
+    res = fo.mutate(["seed", "rosenbrock"], draws=5, mp_draws=2)
+    m = res.mutants
+    big = m[(m["kind"] != "scale") | (m["delta"] >= 1e-4)]
+    assert big["detected"].all(), big[~big["detected"]]
+    assert big["located"].all(), big[~big["located"]]
+    # mp catches far smaller errors than float64 can
+    thr = res.thresholds().set_index("precision")
+    assert thr.loc["mp", "smallest_detected"] < 1e-6 * thr.loc["float64", "smallest_detected"]
+    assert res.false_alarms["alarms"].sum() == 0
+    det = res.detection()
+    assert set(det["kind"]) == set(FAULTS) - {"transposed-block"}
+    assert set(det.loc[det["precision"] == "float64", "delta"].dropna()) == set(DELTAS)
+
+
+def test_mutate_command_writes_its_report(tmp_path) -> None:
+    out = tmp_path / "reports"
+    res = run_cli(
+        "mutate",
+        "--case",
+        "seed",
+        "--precision",
+        "float64",
+        "--draws",
+        "3",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr
+    folder = out / "latest"
+    names = {p.name for p in folder.iterdir()}
+    assert {"mutation.csv", "mutation.md", "false_alarms.csv", "detection.csv", "run.json"} <= names
+    frame = pd.read_csv(folder / "mutation.csv")
+    assert set(frame["precision"]) == {"float64"}
+    assert "## Detection and location per fault" in (folder / "mutation.md").read_text()
+
+
+def test_mutate_bad_input(tmp_path) -> None:
+    with pytest.raises(fo.FirstOrderError, match="unknown case `nope`"):
+        fo.mutate(["nope"])
+    with pytest.raises(fo.FirstOrderError, match="unknown precision `quad`"):
+        fo.mutate(["seed"], precisions=["quad"])
+    res = run_cli("mutate", "--tag", "no-such-tag", "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert res.returncode == 2 and "no case has tag" in res.stderr
+    assert not (tmp_path / "r" / "latest").exists()

@@ -1,0 +1,258 @@
+"""The Taylor harness on every built-in case, mutants, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import firstorder as fo
+from firstorder.taylor.fit import SAFETY
+from firstorder.taylor.harness import FAIL_TOL, PASS_TOL, RESOLVABLE
+
+MP_DPS = 30
+
+
+def _mp_dps(case: fo.Case, v) -> int:
+    """Digits for mp: MP_DPS relative to the cost's size (the floor is eps·|C|)."""
+    value = abs(float(np.asarray(case.cost(np.asarray(v, dtype=float), "float64"))))
+    return MP_DPS + max(0, int(np.ceil(np.log10(max(value, 1.0)))))
+
+
+def _expect_ok(res: fo.TaylorResult, case: fo.Case) -> None:
+    want = "exact" if "linear" in case.tags else "pass"
+    if res.verdict == "inconclusive" and res.precision != "mp":
+        # Honest only where the precision provably cannot resolve r1 here (the
+        # predicted clean window from the curvature and the measured floor is too
+        # short), and mp, at the same point and direction, resolves it.
+        assert res.predicted_decades < RESOLVABLE, res.reason
+        mp = fo.taylor_test(
+            case, res.point, res.direction, precision="mp", dps=_mp_dps(case, res.point)
+        )
+        assert mp.verdict == want, mp.reason
+        return
+    assert res.verdict == want, res.reason
+    if want == "pass":
+        assert res.order_ci[0] - PASS_TOL <= 2
+        assert res.n_points >= 4 and np.log10(res.h_max / res.h_min) >= 1
+
+
+@pytest.mark.parametrize("precision", ["float64", "mp"])
+def test_every_case_passes_at_x0(case, precision):
+    dps = _mp_dps(case, case.point())
+    res = fo.taylor_test(case, precision=precision, dps=dps)
+    _expect_ok(res, case)
+    if precision == "mp" and res.verdict == "pass":
+        # The evidence float64 cannot give: order 2 over at least 10 decades of h.
+        assert np.log10(res.h_max / res.h_min) >= 10
+        assert abs(res.order - 2) < 0.01
+
+
+@pytest.mark.parametrize("precision", ["float64", "mp"])
+def test_every_case_passes_at_seeded_points(case, precision):
+    for k, v in enumerate(case.random_points(3, seed=11)):
+        res = fo.taylor_test(case, v, precision=precision, dps=_mp_dps(case, v), seed=k)
+        _expect_ok(res, case)
+
+
+def test_float32_has_its_own_floor(case):
+    res = fo.taylor_test(case, precision="float32")
+    _expect_ok(res, case)
+
+
+def test_coefficient_approaches_half_curvature(hessian_case):
+    res = fo.taylor_test(hessian_case, precision="mp", dps=MP_DPS)
+    if res.verdict == "exact":
+        assert res.curvature == 0
+        return
+    # r1/h² at the smallest quiet mp steps (r1 above SAFETY² floors) is |dᵀHd|/2 up to
+    # that round-off share.
+    assert res.coefficient_agreement < 2 / SAFETY**2
+
+
+def test_linear_is_exact_in_every_precision():
+    for p in ("float64", "float32", "mp"):
+        res = fo.taylor_test("linear", precision=p, dps=MP_DPS)
+        assert res.verdict == "exact", res.reason
+        assert res.orders["r0"].verdict == "pass"
+
+
+def test_quadratic_has_exact_r2():
+    res = fo.taylor_test("booth")
+    assert res.verdict == "pass" and res.orders["r2"].verdict == "exact"
+
+
+def test_r0_and_r2_orders():
+    res = fo.taylor_test("seed", precision="mp", dps=MP_DPS)
+    assert abs(res.orders["r0"].order - 1) < 0.01
+    assert abs(res.orders["r2"].order - 3) < 0.01
+    assert res.orders["r0"].coefficient_agreement < 2 / SAFETY**2
+
+
+def test_directions():
+    n = 2
+    for spec in ("random", "descent", "e0", "e1", [1.0, 2.0]):
+        res = fo.taylor_test("seed", direction=spec)
+        assert res.verdict == "pass", (spec, res.reason)
+        assert np.linalg.norm(res.direction) == pytest.approx(1)
+    res = fo.taylor_test("seed", direction="descent")
+    c = fo.resolve_case("seed")
+    grad = c.grad(c.point())
+    # Gradient descent: ΔC ≈ −η‖∇C‖² for Δv = −η∇C, i.e. ∇C·d = −‖∇C‖ for d = −∇C/‖∇C‖.
+    assert res.directional_derivative == pytest.approx(-np.linalg.norm(grad), rel=1e-14)
+    assert len(res.point) == n
+
+
+def test_gradient_as_array_and_callable():
+    c = fo.resolve_case("rosenbrock")
+    v = c.point()
+    assert fo.taylor_test(c, gradient=c.grad(v)).verdict == "pass"
+    assert fo.taylor_test(c, gradient=lambda x: c.grad(np.asarray(x, float))).verdict == "pass"
+
+
+def _mutants(g):
+    i, j = np.argsort(-np.abs(g))[:2]
+    flip, scale, swap = g.copy(), g.copy(), g.copy()
+    flip[i] = -g[i]
+    scale[i] = g[i] * (1 + 1e-6)
+    swap[[i, j]] = g[[j, i]]
+    return {"flip": (flip, {i}), "scale": (scale, {i}), "swap": (swap, {i, j})}
+
+
+@pytest.mark.parametrize("name", ["seed", "rosenbrock", "booth", "beale"])
+def test_mutants_fail_and_are_located(name):
+    c = fo.resolve_case(name)
+    v = c.random_points(1, seed=3)[0]
+    g = c.grad(v)
+    for kind, (gm, wrong) in _mutants(g).items():
+        res = fo.taylor_test(c, v, gradient=gm)
+        assert res.verdict == "fail", (kind, res.reason)
+        assert res.order_ci[1] < 2 - FAIL_TOL or "coefficient" in res.reason or "h^2" in res.reason
+        assert set(res.wrong_components) == wrong, kind
+        frame = res.diagnosis.to_frame()
+        assert list(frame.columns[:4]) == ["component", "analytic", "reference", "ratio"]
+        if kind == "flip":
+            assert frame["ratio"].iloc[0] == pytest.approx(-1, abs=1e-8)
+        if kind == "scale":
+            assert frame["ratio"].iloc[0] == pytest.approx(1 + 1e-6, abs=1e-9)
+
+
+def test_dropped_term_fails_and_is_located():
+    c = fo.resolve_case("seed")
+
+    def dropped(v):
+        v1, v2 = v[0], v[1]
+        w = v2 - 0.5 * np.sin(v1)
+        return np.array([v1, 4 * w])  # the −2w·cos(v1) term of ∂C/∂v1 is missing
+
+    res = fo.taylor_test(c, gradient=dropped)
+    assert res.verdict == "fail" and res.wrong_components == (0,)
+
+
+def test_mutant_in_mp_detected_far_below_float64():
+    c = fo.resolve_case("seed")
+    g = c.grad(c.point(), fo.context("mp", MP_DPS))
+    g[1] = g[1] * (1 + fo.context("mp", MP_DPS).const("1e-12"))
+    res = fo.taylor_test(c, gradient=g, precision="mp", dps=MP_DPS)
+    assert res.verdict == "fail" and res.wrong_components == (1,)
+
+
+def test_frames_and_dict():
+    res = fo.taylor_test("seed")
+    frame = res.to_frame()
+    for col in ("h", "r0", "r1", "r2", "local_order_r1", "in_window"):
+        assert col in frame.columns
+    assert len(frame) == len(res.steps) and frame["in_window"].sum() == res.n_points
+    fits = res.fits_frame()
+    assert list(fits["remainder"]) == ["r0", "r1", "r2"]
+    d = res.to_dict()
+    for key in (
+        "verdict",
+        "reason",
+        "order",
+        "order_ci",
+        "h_min",
+        "h_max",
+        "n_points",
+        "coefficient_agreement",
+        "orders",
+        "wrong_components",
+    ):
+        assert key in d
+
+
+def test_steps_reach_below_the_floor():
+    for p, below in (("float64", 1e-10), ("float32", 1e-4), ("mp", 10.0 ** (-MP_DPS / 2))):
+        res = fo.taylor_test("rosenbrock", precision=p, dps=MP_DPS)
+        scale = max(1, np.abs(res.point).max())
+        assert res.steps.min() < below * scale
+        assert np.allclose(res.steps[:-1] / res.steps[1:], 2)
+
+
+def test_backend_gradient_unavailable_or_used():
+    try:
+        res = fo.taylor_test("seed", gradient="central")
+    except fo.FirstOrderError as exc:
+        assert "backend" in str(exc)
+    else:
+        assert res.verdict in ("pass", "fail") and res.h_star is not None
+
+
+# -- bad input -----------------------------------------------------------------------------
+
+
+def test_bad_input_errors():
+    with pytest.raises(fo.FirstOrderError, match="`point` has length 3"):
+        fo.taylor_test("seed", [1.0, 2.0, 3.0])
+    with pytest.raises(fo.FirstOrderError, match="`direction` has shape"):
+        fo.taylor_test("seed", direction=[1.0, 2.0, 3.0])
+    with pytest.raises(fo.FirstOrderError, match="`direction` is zero"):
+        fo.taylor_test("seed", direction=[0.0, 0.0])
+    with pytest.raises(fo.FirstOrderError, match=r"non-finite component `v\[1\]`"):
+        fo.taylor_test("seed", [1.0, np.nan])
+    with pytest.raises(fo.FirstOrderError, match=r"`gradient` has shape \(3,\)"):
+        fo.taylor_test("seed", gradient=np.ones(3))
+    with pytest.raises(fo.FirstOrderError, match=r"unknown precision `float16`.*`float64`"):
+        fo.taylor_test("seed", precision="float16")
+    with pytest.raises(fo.FirstOrderError, match=r"unknown case `sead`.*`seed`"):
+        fo.taylor_test("sead")
+    with pytest.raises(fo.FirstOrderError, match=r"unknown direction `up`.*`random`"):
+        fo.taylor_test("seed", direction="up")
+
+
+def test_unknown_backend_lists_choices_or_is_unavailable():
+    with pytest.raises(fo.FirstOrderError, match="`nope`"):
+        fo.taylor_test("seed", gradient="nope")
+
+
+def _partial_case(bad: str) -> fo.Case:
+    @fo.case(name=f"breaks_{bad}", x0=[0.0, 0.0])
+    def c(v, ctx):
+        x = ctx.real(v[..., 0])
+        if bad == "nan":  # NaN in a band of small steps, finite above and below it
+            return ctx.where((x > 1e-4) & (x < 1e-3), np.nan, v[..., 0] ** 2)
+        if bad == "overflow":  # NaN at the largest steps only: pre-asymptotic
+            return ctx.where(x > 0.05, np.nan, ctx.exp(v[..., 0]))
+        if np.any(np.real(np.asarray(x, dtype=float)) > 0.05):
+            raise ZeroDivisionError("boom")
+        return v[..., 0] ** 2
+
+    @c.gradient
+    def _(v, ctx):
+        x = v[..., 0]
+        return ctx.stack([ctx.exp(x) if bad == "overflow" else 2 * x, 0 * v[..., 1]])
+
+    return c
+
+
+def test_cost_nan_or_raising_inside_the_sweep_names_the_step():
+    with pytest.raises(fo.FirstOrderError, match=r"not finite at step `h=0\.000977`"):
+        fo.taylor_test(_partial_case("nan"), direction="e0")
+    with pytest.raises(fo.FirstOrderError, match=r"raised ZeroDivisionError at step `h=0\.0625`"):
+        fo.taylor_test(_partial_case("raise"), direction="e0")
+
+
+def test_non_finite_cost_at_the_largest_steps_drops_them():
+    res = fo.taylor_test(_partial_case("overflow"), direction="e0")
+    assert res.verdict == "pass", res.reason
+    assert list(res.dropped_steps) == [0.0625] and "dropped" in res.reason
+    assert res.steps[0] == 0.03125
