@@ -24,13 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import FirstOrderError, unknown
+from .vocab import PRECISIONS, Precision
 
 __all__ = ["DEFAULT_DPS", "PRECISIONS", "Context", "context"]
 
 Array = npt.NDArray[Any]
 
 #: Names accepted by :func:`context`.
-PRECISIONS = ("float64", "float32", "complex128", "mp")
 #: Decimal digits of the ``mp`` context unless told otherwise.
 DEFAULT_DPS = 50
 
@@ -320,7 +320,7 @@ def _make(name: str, dps: int | None) -> Context:
     return _MPContext(dps)
 
 
-def context(name: str | Context = "float64", dps: int | None = None) -> Context:
+def context(name: Precision | str | Context = "float64", dps: int | None = None) -> Context:
     """Return the number context ``name``.
 
     Parameters

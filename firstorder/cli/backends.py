@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FirstOrderError
-from ..gradients.backends import GRADIENT_PRECISIONS, backends_frame
+from ..gradients.backends import backends_frame
 from ..numbers import DEFAULT_DPS
 from ..report.runfolder import run_folder
 from ..studies.step_sweep import StepSweep, step_sweep
+from ..vocab import GRADIENT_PRECISIONS
 from .common import add_cases_option, emit_frame, registry_from, report_problems
 
 __all__ = ["add_parser"]

@@ -15,7 +15,8 @@ import pandas as pd
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, context
 from ..taylor.check import check_gradient
-from ..taylor.harness import TAYLOR_PRECISIONS, TaylorResult, taylor_test
+from ..taylor.harness import TaylorResult, taylor_test
+from ..vocab import TAYLOR_PRECISIONS
 from .common import add_cases_option, emit_frame, emit_json, registry_from, report_problems
 
 __all__ = ["add_parser"]

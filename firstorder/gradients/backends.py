@@ -25,6 +25,7 @@ from ..case.model import Case
 from ..case.registry import resolve_case
 from ..errors import FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
+from ..vocab import GRADIENT_PRECISIONS
 from .reference import reference_gradient
 from .stencils import STENCILS, stencil_weights
 from .steps import complex_steps, default_steps, user_steps
@@ -32,7 +33,6 @@ from .steps import complex_steps, default_steps, user_steps
 __all__ = [
     "BACKENDS",
     "DEFAULT_CHUNK_BYTES",
-    "GRADIENT_PRECISIONS",
     "Backend",
     "GradientResult",
     "backends",
@@ -50,7 +50,6 @@ CACHE_CHUNK_BYTES = 1 << 18
 #: 26-point chunks (2 MiB) beat 3-point ones (256 KiB) by 1.5×.
 MIN_CHUNK_POINTS = 32
 #: Precisions :func:`gradient` accepts.
-GRADIENT_PRECISIONS = ("float64", "float32", "mp")
 #: Richardson: levels of the step ladder and the ratio between steps.
 RICHARDSON_LEVELS = 3
 RICHARDSON_RATIO = 2

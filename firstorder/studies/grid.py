@@ -42,6 +42,7 @@ from ..case.model import Case
 from ..case.registry import Registry, load_cases, resolve_case
 from ..errors import FirstOrderError, choices, unknown
 from ..numbers import DEFAULT_DPS, context
+from ..vocab import DEFAULT_RUN_PRECISIONS, RUN_PRECISIONS
 
 __all__ = [
     "DEFAULT_BACKENDS",
@@ -57,9 +58,8 @@ __all__ = [
 #: Backends of a default run.
 DEFAULT_BACKENDS: tuple[str, ...] = ("analytic", "central", "complex-step")
 #: Precisions of a default run.
-DEFAULT_PRECISIONS: tuple[str, ...] = ("float64", "mp")
+DEFAULT_PRECISIONS = DEFAULT_RUN_PRECISIONS
 #: Precisions a run accepts.
-RUN_PRECISIONS: tuple[str, ...] = ("float64", "float32", "mp")
 #: Random points near x0 (besides x0) and seeded directions of a default run.
 DEFAULT_POINTS = 2
 DEFAULT_DIRECTIONS = 2

@@ -195,7 +195,8 @@ def step_sweep(
         the backend is not applicable.
     """
     from ..case.registry import resolve_case
-    from ..gradients.backends import BACKENDS, GRADIENT_PRECISIONS, gradient
+    from ..gradients.backends import BACKENDS, gradient
+    from ..vocab import GRADIENT_PRECISIONS
 
     c = resolve_case(case)
     stepped = [

@@ -26,6 +26,7 @@ from ..case.model import Case
 from ..case.registry import resolve_case
 from ..errors import FirstOrderError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
+from ..vocab import TAYLOR_PRECISIONS
 from .fit import (
     MIN_DECADES,
     SAFETY,
@@ -40,10 +41,9 @@ from .fit import (
 if TYPE_CHECKING:
     from .locate import Diagnosis
 
-__all__ = ["TAYLOR_PRECISIONS", "Fit", "TaylorResult", "default_steps", "taylor_test"]
+__all__ = ["Fit", "TaylorResult", "default_steps", "taylor_test"]
 
 #: Precisions the harness runs in.
-TAYLOR_PRECISIONS = ("float64", "float32", "mp")
 #: A fit fails when its interval lies this far below the expected order.
 FAIL_TOL = 0.25
 #: A fit passes when its interval reaches the expected order within this.
