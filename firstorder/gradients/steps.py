@@ -4,6 +4,8 @@
   at ``h_j = eps^(1/(p+1)) · max(1, |v_j|)``, with ``eps`` the context's.
 * The complex step has no subtraction, so its step is tiny: ``1e-20 · max(1, |v_j|)``.
 * A user step, a positive scalar or one per component, overrides both.
+* The step sweeps scan a geometric ladder of steps (:func:`sweep_ladder`), validated
+  by :func:`ladder`.
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ import numpy as np
 from ..errors import FirstOrderError
 from ..numbers import Array, Context
 
-__all__ = ["COMPLEX_STEP", "complex_steps", "default_steps", "user_steps"]
+__all__ = [
+    "COMPLEX_STEP",
+    "PER_DECADE",
+    "complex_steps",
+    "ladder",
+    "rule_steps",
+    "sweep_ladder",
+    "user_steps",
+]
 
 #: Relative step of the complex step.
 COMPLEX_STEP = 1e-20
+#: Steps per decade of the default sweep ladders.
+PER_DECADE = 4
 
 
 def _scale(v: Array, ctx: Context) -> Array:
@@ -28,8 +40,8 @@ def _scale(v: Array, ctx: Context) -> Array:
     return np.maximum(1.0, np.abs(np.asarray(v, dtype=np.float64)))
 
 
-def default_steps(v: Array, order: int, ctx: Context) -> Array:
-    """``h_j = eps^(1/(order+1)) · max(1, |v_j|)`` in the context ``ctx``.
+def rule_steps(v: Array, order: int, ctx: Context) -> Array:
+    """The fixed rule (SciPy's): ``h_j = eps^(1/(order+1)) · max(1, |v_j|)`` in the context ``ctx``.
 
     Parameters
     ----------
@@ -103,3 +115,47 @@ def user_steps(step: Any, n: int, ctx: Context | None = None) -> Array:
     if not np.all(positive):
         raise FirstOrderError(f"`step` must be positive, not `{step!r}`.")
     return np.broadcast_to(arr, (n,)).copy()
+
+
+def sweep_ladder(
+    backend: str,
+    precision: str = "float64",
+    dps: int = 50,
+    per_decade: int = PER_DECADE,
+    low: int | None = None,
+) -> Array:
+    """A step sweep's ladder, from 1 down past where the backend's round-off dominates.
+
+    Float64 finite differences: 1 to 1e-16; the complex step: 1 to 1e-300; float32:
+    1 to 1e-8; mp: 1 to 10^-dps; ``low`` overrides the last decade. ``per_decade``
+    steps per decade.
+    """
+    if low is None:
+        if backend == "complex-step":
+            low = 300
+        elif precision == "float32":
+            low = 8
+        elif precision == "mp":
+            low = dps
+        else:
+            low = 16
+    return 10.0 ** (-np.arange(0, low * per_decade + 1) / per_decade)
+
+
+def ladder(steps: Any) -> Array:
+    """Validate a ladder of absolute steps: a non-empty 1-D array of positive numbers.
+
+    Raises
+    ------
+    FirstOrderError
+        For steps that are not numbers, not 1-D, empty, zero, negative or not finite.
+    """
+    try:
+        hs = np.asarray(steps, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FirstOrderError(f"`steps` must be numbers, not `{steps!r}`.") from None
+    if hs.ndim != 1:
+        raise FirstOrderError(f"`steps` has shape {hs.shape}; give a 1-D sequence of step sizes.")
+    if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
+        raise FirstOrderError("`steps` must be positive finite numbers.")
+    return hs
