@@ -14,9 +14,10 @@ import weakref
 import numpy as np
 
 from ..case.model import Case
+from ..errors import unknown
 from ..numbers import Array, context
 from .crosscheck import disagreement
-from .finite_difference import rows_per_chunk
+from .evaluate import rows_per_chunk
 from .result import GradientResult, Job, not_applicable
 from .steps import complex_steps, user_steps
 
@@ -73,7 +74,11 @@ def run_complex_step(job: Job) -> GradientResult:
             f"case `{c.name}` is marked `complex_safe=False` (its cost is not analytic), "
             "so the complex step does not apply.",
         )
-    h = complex_steps(x) if job.step is None else user_steps(job.step, n)
+    # The complex step has no subtraction: "auto" and "rule" both take its tiny step.
+    fixed = job.step is None or isinstance(job.step, str)
+    if isinstance(job.step, str) and job.step not in ("auto", "rule"):
+        raise unknown("step rule", job.step, ("auto", "rule"))
+    h = complex_steps(x) if fixed else user_steps(job.step, n)
     m = rows_per_chunk(job.chunk_bytes, 1, n, 16)
     if m >= n:
         # One chunk: the common small-n case, kept lean.
@@ -86,7 +91,12 @@ def run_complex_step(job: Job) -> GradientResult:
         return _complex_checked(
             job,
             GradientResult(
-                values=f.imag / h, nfev=n, steps=h, backend="complex-step", precision="complex128"
+                values=f.imag / h,
+                nfev=n,
+                steps=h,
+                backend="complex-step",
+                precision="complex128",
+                step_rule=_rule(job),
             ),
         )
     out = np.empty(n, dtype=np.float64)
@@ -102,14 +112,21 @@ def run_complex_step(job: Job) -> GradientResult:
         np.divide(f.imag, h[a:b], out=out[a:b])
     return _complex_checked(
         job,
-        GradientResult(values=out, nfev=n, steps=h, backend="complex-step", precision="complex128"),
+        GradientResult(
+            values=out,
+            nfev=n,
+            steps=h,
+            backend="complex-step",
+            precision="complex128",
+            step_rule=_rule(job),
+        ),
     )
 
 
 def _complex_checked(job: Job, res: GradientResult) -> GradientResult:
     """Refuse a complex-step gradient a float64 difference contradicts (first use per case)."""
     c = job.case
-    if c in _COMPLEX_CONSISTENT or job.step is not None:
+    if c in _COMPLEX_CONSISTENT or not (job.step is None or isinstance(job.step, str)):
         # user steps (a step sweep) carry their own O(h²) error: nothing to check there
         return res
     x = np.asarray(job.point, dtype=np.float64)
@@ -124,3 +141,7 @@ def _complex_checked(job: Job, res: GradientResult) -> GradientResult:
         )
     _COMPLEX_CONSISTENT.add(c)
     return res
+
+
+def _rule(job: Job) -> str:
+    return "rule" if job.step is None or isinstance(job.step, str) else "user"

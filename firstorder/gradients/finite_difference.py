@@ -9,45 +9,44 @@ any ``n`` (a full ``n × n`` array is never formed).
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..case.model import Case
+from ..errors import unknown
 from ..numbers import Array, Context, context
+from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
 from .stencils import STENCILS, stencil_weights
-from .steps import rule_steps, user_steps
+from .steps import StepSearch, rule_steps, search_steps, user_steps
 
 __all__ = [
-    "CACHE_CHUNK_BYTES",
-    "MIN_CHUNK_POINTS",
+    "AUTO_LADDER",
     "RICHARDSON_LEVELS",
     "RICHARDSON_RATIO",
-    "rows_per_chunk",
+    "STEP_RULES",
+    "clear_step_cache",
     "run_fd",
     "run_richardson",
 ]
 
-#: Within the memory budget, chunks aim at this size, which stays in cache ...
-CACHE_CHUNK_BYTES = 1 << 18
-#: ... unless that leaves fewer points than this per cost call, whose fixed overhead
-#: then dominates. Measured on extended Rosenbrock (2 cores, shared): at n = 1000,
-#: 32-point chunks (256 KiB) beat 262-point ones (2 MiB) by 1.5×; at n = 10 000,
-#: 26-point chunks (2 MiB) beat 3-point ones (256 KiB) by 1.5×.
-MIN_CHUNK_POINTS = 32
 #: Richardson: levels of the step ladder and the ratio between steps.
 RICHARDSON_LEVELS = 3
 RICHARDSON_RATIO = 2
-
-
-def rows_per_chunk(chunk_bytes: int, points_per_row: int, n: int, itemsize: int) -> int:
-    """Components per chunk: cache-sized, at least 32 points, never over ``chunk_bytes``."""
-    row = max(1, points_per_row * n * itemsize)
-    target = max(CACHE_CHUNK_BYTES // row, MIN_CHUNK_POINTS // points_per_row)
-    return max(1, min(chunk_bytes // row, target))
+#: Levels of the automatic Richardson ladder (ratio 2, one batched call).
+AUTO_LADDER = 12
+#: The named step rules; any other step is a number or one per component.
+STEP_RULES = ("auto", "rule")
+#: Step searches by case, then by (point, precision): estimated once per point.
+_SEARCHES: weakref.WeakKeyDictionary[Case, dict[tuple[bytes, str], StepSearch]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Points remembered per case.
+_CACHE_POINTS = 256
 
 
 def _weight(w: Fraction, ctx: Context) -> Any:
@@ -109,38 +108,110 @@ def _fd_values(
     return out, nfev
 
 
-def _point_and_steps(job: Job, order: int) -> tuple[Context, Array, Array]:
+def clear_step_cache() -> None:
+    """Forget every automatic step search (the next gradient at a point searches again)."""
+    _SEARCHES.clear()
+
+
+def step_search(c: Case, x: Array, precision: str, chunk_bytes: int) -> tuple[StepSearch, int]:
+    """The cached search at ``x`` and the evaluations it cost now (0 when reused).
+
+    mp runs the search in float64: the derivatives it measures are magnitudes, and the
+    noise of mp is set by its own eps.
+    """
+    work = "float32" if precision == "float32" else "float64"
+    x64 = np.asarray(
+        np.asarray(x, dtype=object).astype(np.float64) if x.dtype == object else x, dtype=work
+    )
+    key = (x64.tobytes(), work)
+    per = _SEARCHES.setdefault(c, {})
+    found = per.get(key)
+    if found is not None:
+        return found, 0
+    found = search_steps(c, x64, context(work), chunk_bytes, c.typical)
+    if len(per) >= _CACHE_POINTS:
+        per.pop(next(iter(per)))
+    per[key] = found
+    return found, found.nfev
+
+
+class _Steps(NamedTuple):
+    ctx: Context
+    x: Array
+    h: Array
+    rule: str
+    search: StepSearch | None
+    noise: float | None
+    nfev: int
+
+
+def _representable(x: Array, h: Array, ctx: Context) -> Array:
+    """The representable step (x + h) − x, where it is not lost altogether."""
+    if ctx.name == "mp":
+        return h
+    h = np.asarray(h, dtype=ctx.dtype)
+    actual = (x + h) - x
+    return np.where(actual != 0, actual, h).astype(ctx.dtype)
+
+
+def _resolve(job: Job, name: str, order: int) -> _Steps:
+    """The steps of ``job``: the automatic search, SciPy's rule, or the user's."""
     ctx = context(job.precision, job.dps)
     x = ctx.asarray(job.point)
     n = x.shape[0]
-    h = rule_steps(x, order, ctx) if job.step is None else user_steps(job.step, n, ctx)
-    if ctx.name != "mp":
-        h = np.asarray(h, dtype=ctx.dtype)
-        # Use the representable step (x + h) - x, where it is not lost altogether.
-        actual = (x + h) - x
-        h = np.where(actual != 0, actual, h).astype(ctx.dtype)
-    return ctx, x, h
+    step = job.step
+    named = step if isinstance(step, str) or step is None else None
+    if isinstance(step, str) and step not in STEP_RULES:
+        raise unknown("step rule", step, STEP_RULES)
+    if named == "rule":
+        return _Steps(
+            ctx, x, _representable(x, rule_steps(x, order, ctx), ctx), "rule", None, None, 0
+        )
+    if named is None and step is not None:
+        return _Steps(
+            ctx, x, _representable(x, user_steps(step, n, ctx), ctx), "user", None, None, 0
+        )
+    found, used = step_search(job.case, x, job.precision, job.chunk_bytes)
+    noise = found.noise if ctx.name != "mp" else float(ctx.eps) * max(found.f0, 1e-300)
+    h = found.steps(name, noise) if name in STENCILS else found.steps("central", noise)
+    h = ctx.asarray(h) if ctx.name == "mp" else h
+    return _Steps(ctx, x, _representable(x, h, ctx), "auto", found, noise, used)
 
 
 def run_fd(name: str) -> Callable[[Job], GradientResult]:
     def run(job: Job) -> GradientResult:
         order = STENCILS[name][1]
-        ctx, x, h = _point_and_steps(job, order)
-        values, nfev = _fd_values(job.case, x, h, name, ctx, job.chunk_bytes)
+        st = _resolve(job, name, order)
+        values, nfev = _fd_values(job.case, st.x, st.h, name, st.ctx, job.chunk_bytes)
+        estimate = None
+        if st.search is not None:
+            h64 = np.asarray(st.ctx.to_float(st.h), dtype=np.float64)
+            estimate = st.search.error(name, h64, st.noise)
         return GradientResult(
             values=values,
-            nfev=nfev,
-            steps=h,
+            nfev=nfev + st.nfev,
+            steps=st.h,
             backend=name,
             precision=job.precision,
-            dps=ctx.dps,
+            dps=st.ctx.dps,
+            error_estimate=estimate,
+            step_rule=st.rule,
         )
 
     return run
 
 
 def run_richardson(job: Job) -> GradientResult:
-    ctx, x, h0 = _point_and_steps(job, 2 * RICHARDSON_LEVELS)
+    """Richardson extrapolation of central differences, ``O(h^6)`` after two levels.
+
+    With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
+    one batched call and each component keeps the window of three levels whose error
+    estimate is least, as numdifftools does; otherwise three levels from the given step.
+    """
+    st = _resolve(job, "richardson", 2 * RICHARDSON_LEVELS)
+    if st.search is not None:
+        return _richardson_ladder(job, st)
+    ctx, x, h0 = st.ctx, st.x, st.h
     r = RICHARDSON_RATIO
     table: list[list[Array]] = []
     nfev = 0
@@ -167,4 +238,45 @@ def run_richardson(job: Job) -> GradientResult:
         precision=job.precision,
         dps=ctx.dps,
         error_estimate=estimate,
+        step_rule=st.rule,
+    )
+
+
+def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
+    assert st.search is not None and st.noise is not None
+    ctx, x, found = st.ctx, st.x, st.search
+    hc = found.steps("central", st.noise)
+    top = np.minimum(2 * np.maximum(found.scale, found.trial), 2.0**AUTO_LADDER * hc)
+    half = [2.0**-k for k in range(AUTO_LADDER)]
+    shifts = [*half, *(-t for t in half)]
+    cshift = [ctx.const(repr(t)) for t in shifts] if ctx.name == "mp" else shifts
+    top_c = ctx.asarray(top) if ctx.name == "mp" else top.astype(ctx.dtype)
+    with np.errstate(all="ignore"):
+        f = axis_values(job.case, x, top_c, cshift, ctx, job.chunk_bytes)
+    k = AUTO_LADDER
+    # Divide by the representable spread (x + h) − (x − h), not by 2h.
+    spread = np.stack([(x + t * top_c) - (x - t * top_c) for t in cshift[:k]])
+    with np.errstate(all="ignore"):
+        d = (f[:k] - f[k:]) / spread
+        r1 = d[1:] + (d[1:] - d[:-1]) / 3
+        r2 = r1[1:] + (r1[1:] - r1[:-1]) / 15
+        trunc = np.abs(np.asarray(ctx.to_float(r2 - r1[1:]), dtype=np.float64))
+    # Noise of (64 D₂ − 20 D₁ + D₀)/45 is about 1.65 ε_f / h₂, taken at three sigma.
+    h2 = np.asarray(ctx.to_float(spread[2:]), dtype=np.float64) / 2
+    err = trunc + 3 * 1.65 * st.noise / h2
+    err = np.where(np.isfinite(err), err, np.inf)
+    # A window is judged with the next smaller one, so a change that cancels by chance
+    # does not pass for a small error.
+    judged = np.maximum(err, np.concatenate([err[1:], err[-1:]]))
+    best = np.argmin(judged, axis=0)
+    cols = np.arange(x.shape[0])
+    return GradientResult(
+        values=r2[best, cols],
+        nfev=2 * k * x.shape[0] + st.nfev,
+        steps=np.asarray(top * 2.0 ** -best.astype(np.float64)),
+        backend="richardson",
+        precision=job.precision,
+        dps=ctx.dps,
+        error_estimate=judged[best, cols],
+        step_rule="auto",
     )

@@ -71,7 +71,7 @@ def run_scipy(method: str, name: str) -> Callable[[Job], GradientResult]:
         x = np.asarray(job.point, dtype=np.float64)
         fun = _Counted(job.case)
         kw: dict[str, Any] = {}
-        if job.step is not None:
+        if job.step is not None and not isinstance(job.step, str):
             kw["abs_step"] = user_steps(job.step, len(x))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -104,7 +104,7 @@ def run_scipy_differentiate(job: Job) -> GradientResult:
         return c.cost(pts, "float64")
 
     kw: dict[str, Any] = {}
-    if job.step is not None:
+    if job.step is not None and not isinstance(job.step, str):
         kw["initial_step"] = user_steps(job.step, len(x))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -129,7 +129,7 @@ def run_numdifftools(method: str, name: str) -> Callable[[Job], GradientResult]:
         x = np.asarray(job.point, dtype=np.float64)
         fun = _Counted(job.case)
         kw: dict[str, Any] = {"method": method, "full_output": True}
-        if job.step is not None:
+        if job.step is not None and not isinstance(job.step, str):
             kw["step"] = user_steps(job.step, len(x))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

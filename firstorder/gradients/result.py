@@ -40,6 +40,9 @@ class GradientResult:
         Per-component error estimate where the method has one.
     status : str
         ``"ok"`` or ``"not-applicable"``.
+    step_rule : str
+        Which rule set the steps: ``"auto"`` (the step search), ``"rule"`` (the fixed
+        rule, SciPy's), ``"user"``, or ``""`` for unstepped backends and peers.
     reason : str
         One sentence why not applicable, ``""`` when ok.
     """
@@ -53,6 +56,7 @@ class GradientResult:
     error_estimate: Array | None = None
     status: str = "ok"
     reason: str = ""
+    step_rule: str = ""
 
     @property
     def ok(self) -> bool:
@@ -87,6 +91,7 @@ class GradientResult:
                 "backend": self.backend,
                 "precision": self.precision,
                 "status": self.status,
+                "step_rule": self.step_rule,
             }
         )
 
