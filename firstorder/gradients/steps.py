@@ -6,6 +6,7 @@
 * A user step, a positive scalar or one per component, overrides both.
 * The step sweeps scan a geometric ladder of steps (:func:`sweep_ladder`), validated
   by :func:`ladder`.
+* The Taylor test sweeps a geometric ladder of its own (:func:`taylor_steps`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..case.model import Case
 from ..errors import FirstOrderError
-from ..numbers import Array, Context
+from ..numbers import DEFAULT_DPS, Array, Context
 from .evaluate import axis_values
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "rule_steps",
     "search_steps",
     "sweep_ladder",
+    "taylor_steps",
     "user_steps",
     "variable_scales",
 ]
@@ -393,3 +395,49 @@ def _third_differences(
     d2[bad] = 4 * noise / trial[bad] ** 2
     d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
     return trial, d2, d3, nfev
+
+
+def taylor_steps(
+    point: Array, precision: str, dps: int | None = None, length: float | None = None
+) -> Array:
+    """The Taylor test's default geometric step sequence (ratio 2) for a point and precision.
+
+    It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with
+    ``scale = max(1, ‖v‖∞)`` and goes down past the round-off floor: to
+    ``1e-13 · scale`` in float64, ``1e-6 · scale`` in float32
+    and ``10^(−dps/2) / 100 · scale`` in mp.
+
+    Parameters
+    ----------
+    point
+        The point ``v``.
+    precision
+        ``float64``, ``float32`` or ``mp``.
+    dps
+        Digits for ``mp``.
+    length
+        The cost's own length scale along the direction, such as ``|C(v)| / ‖∇C‖∞``
+        (features of size 10⁻⁶ put the window far below ``1e-13 · scale``). When it
+        is below ``scale`` the sequence reaches down further by the ratio, by at most
+        eight decades; the start is unchanged (steps where the cost overflows are
+        dropped by the harness).
+
+    Returns
+    -------
+    numpy.ndarray
+        Powers of two (exact in every precision), decreasing.
+    """
+    scale = max(1.0, float(np.max(np.abs(point))) if len(point) else 1.0)
+    bottom = scale
+    if length is not None and math.isfinite(length) and length > 0:
+        bottom = min(scale, max(length, 1e-8 * scale))
+    # float32 has so few digits that its window needs the larger steps too.
+    start = 0.5 if precision == "float32" else 0.1
+    top = 2.0 ** math.floor(math.log2(start * scale))
+    low = {
+        "float64": 1e-13,
+        "float32": 1e-6,
+        "mp": 10.0 ** (-(dps or DEFAULT_DPS) / 2) * 1e-2,
+    }[precision] * bottom
+    k = math.ceil(math.log2(top / low))
+    return top * 2.0 ** -np.arange(k + 1, dtype=float)

@@ -14,7 +14,7 @@ from ..case.model import Case
 from ..case.registry import resolve_case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
-from .harness import TaylorResult, _taylor
+from .harness import TaylorResult, taylor_test
 
 __all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
 
@@ -160,13 +160,13 @@ def _run(
     for spec in specs:
         if spec == "descent":
             try:
-                res = _taylor(c, v, spec, gradient, precision, dps, None, seed, locate=True)
+                res = taylor_test(c, v, spec, gradient, precision, dps, None, seed)
             except FirstOrderError as exc:
                 if "gradient is zero" not in str(exc):
                     raise
                 continue  # descent is undefined where the gradient under test is zero
         else:
-            res = _taylor(c, v, spec, gradient, precision, dps, None, seed + k, locate=True)
+            res = taylor_test(c, v, spec, gradient, precision, dps, None, seed + k)
             k += 1
         results.append(res)
         if res.verdict == "fail":
