@@ -190,7 +190,14 @@ def _refuse_lost_mp(c: Case, v: Array, gname: str) -> None:
     mp = context("mp", DEFAULT_DPS)
     x = mp.asarray(v)
     for what, fn in ((f"cost `{c.name}`", c.cost), (f"gradient `{gname}`", c.grad)):
-        out = np.asarray(fn(x, mp), dtype=object).reshape(-1)
+        try:
+            out = np.asarray(fn(x, mp), dtype=object).reshape(-1)
+        except (NotApplicableError, AttributeError, TypeError) as exc:
+            cause = exc.__cause__ or exc
+            raise NotApplicableError(
+                f"the {what} cannot run in precision `mp` ({type(cause).__name__}: {cause}); "
+                "check it in `float64` or `float32`."
+            ) from exc
         lost = next((t for t in out if not hasattr(t, "_mpf_")), None)
         if lost is not None:
             raise NotApplicableError(
