@@ -1,7 +1,7 @@
 """firstorder in your own pytest suite: gradient assertions and case parametrisation.
 
-This module is a pytest plugin, registered through the ``pytest11`` entry point, so
-installing firstorder is enough to use it::
+Installing firstorder registers its pytest plugin (:mod:`firstorder._pytest_plugin`,
+the ``pytest11`` entry point), so nothing else is needed to use it::
 
     import numpy as np
     from firstorder.testing import assert_gradient
@@ -38,8 +38,14 @@ from typing import Any
 
 import numpy as np
 
+# The marker and fixture names are the plugin's; the hooks are re-exported only so
+# that an environment installed while the entry point still named this module keeps
+# working until it is reinstalled (pytest registers hooks of plugin modules only).
+from ._pytest_plugin import CASE_FIXTURE, CASES_MARKER
+from ._pytest_plugin import pytest_configure as pytest_configure
+from ._pytest_plugin import pytest_generate_tests as pytest_generate_tests
 from .case.model import Case
-from .case.registry import Registry, load_cases, resolve_case
+from .case.registry import Registry, resolve_case
 from .errors import FirstOrderError
 from .taylor.harness import PASS_TOL
 
@@ -50,11 +56,6 @@ __all__ = [
     "assert_taylor_order",
     "select_cases",
 ]
-
-#: Marker choosing the cases a test taking :data:`CASE_FIXTURE` runs over.
-CASES_MARKER = "firstorder_cases"
-#: Fixture name that receives one registered :class:`~firstorder.Case` per test.
-CASE_FIXTURE = "firstorder_case"
 
 _GOOD = ("pass", "exact")
 
@@ -272,28 +273,3 @@ def select_cases(
             + "."
         )
     return out
-
-
-# --- pytest hooks ------------------------------------------------------------------
-
-
-def pytest_configure(config: Any) -> None:
-    """Register the :data:`CASES_MARKER` marker."""
-    config.addinivalue_line(
-        "markers",
-        f"{CASES_MARKER}(tag=None, names=None, has_hessian=None, paths=()): run a test "
-        f"taking the `{CASE_FIXTURE}` fixture once per registered firstorder case "
-        "(built-in, entry points, FIRSTORDER_CASES and `paths`), filtered by tag/names.",
-    )
-
-
-def pytest_generate_tests(metafunc: Any) -> None:
-    """Parametrise :data:`CASE_FIXTURE` over the selected registered cases."""
-    if CASE_FIXTURE not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker(CASES_MARKER)
-    kwargs = dict(marker.kwargs) if marker is not None else {}
-    paths = kwargs.pop("paths", ())
-    registry = load_cases(*paths)
-    cases = select_cases(registry, **kwargs)
-    metafunc.parametrize(CASE_FIXTURE, cases, ids=[c.name for c in cases])

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..case.model import Case
+from ..case.points import as_point
 from ..case.registry import resolve_case
 from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
@@ -160,15 +161,7 @@ def check_gradient(
         raise unknown("precision", precision, TAYLOR_PRECISIONS)
     if not callable(cost) or not callable(grad):
         raise FirstOrderError("`cost` and `grad` must both be callables taking `v`.")
-    try:
-        v = np.asarray(point, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FirstOrderError(f"the `point` `{point!r}` is not numeric.") from None
-    if v.ndim != 1 or len(v) == 0:
-        raise FirstOrderError(f"the `point` must be a non-empty 1-D array, not shape {v.shape}.")
-    if not np.all(np.isfinite(v)):
-        bad = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise FirstOrderError(f"the `point` has a non-finite component `v[{bad}]`.")
+    v = as_point(point)
     if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
         raise FirstOrderError(f"`directions` must be a positive integer, not `{directions}`.")
     c = _as_case(cost, grad, len(v), v)
