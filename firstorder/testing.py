@@ -236,7 +236,8 @@ def select_cases(
     names: Iterable[str] | None = None,
     has_hessian: bool | None = None,
 ) -> list[Case]:
-    """Registered cases with any of the tags and any of the names given.
+    """Registered cases with any of the tags and any of the names given
+    (:meth:`Registry.select <firstorder.Registry.select>`, under the marker's names).
 
     Parameters
     ----------
@@ -254,22 +255,5 @@ def select_cases(
     list of Case
         In registry order.
     """
-    tags = {tag} if isinstance(tag, str) else set(tag or ())
-    wanted = None if names is None else [registry[n].name for n in names]
-    out = []
-    for c in registry.values():
-        if tags and not (tags & set(c.tags)):
-            continue
-        if wanted is not None and c.name not in wanted:
-            continue
-        if has_hessian is not None and c.has_hessian != has_hessian:
-            continue
-        out.append(c)
-    if tags and not out:
-        known = sorted({t for c in registry.values() for t in c.tags})
-        raise FirstOrderError(
-            f"no registered case has tag `{', '.join(sorted(tags))}`; tags are "
-            + ", ".join(f"`{t}`" for t in known)
-            + "."
-        )
-    return out
+    tags = [tag] if isinstance(tag, str) else list(tag or ())
+    return registry.select(names, tags, has_hessian=has_hessian)
