@@ -77,11 +77,13 @@ def _components_table(results: Iterable[Any], limit: int = 10) -> str:
         frame = diag.to_frame()
         if frame.empty:
             continue
-        lines = ["  component      analytic     reference         ratio"]
+        lines = ["  component      analytic     reference         ratio  reference by"]
         for row in frame.head(limit).itertuples(index=False):
+            err = getattr(row, "error_estimate", float("nan"))
             lines.append(
                 f"  {int(row.component):>9d}  {float(row.analytic):>12.6g}  "
-                f"{float(row.reference):>12.6g}  {float(row.ratio):>12.6g}"
+                f"{float(row.reference):>12.6g}  {float(row.ratio):>12.6g}  "
+                f"{row.method} ± {float(err):.1g}"
             )
         if len(frame) > limit:
             lines.append(f"  ... and {len(frame) - limit} more")
