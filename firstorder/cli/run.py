@@ -24,6 +24,7 @@ from ..studies.grid import (
     resolve_spec,
     run_spec,
 )
+from ..vocab import RUN_PRECISIONS
 from .common import add_cases_option, registry_from, report_problems
 
 __all__ = ["add_parser"]
@@ -62,7 +63,10 @@ def add_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="P",
-        help=f"float64, float32 or mp (repeatable; default {', '.join(DEFAULT_PRECISIONS)})",
+        help=(
+            f"one of {', '.join(RUN_PRECISIONS)} (repeatable; default "
+            f"{', '.join(DEFAULT_PRECISIONS)})"
+        ),
     )
     p.add_argument("--dps", type=int, default=DEFAULT_DPS, help="digits of mp (default 50)")
     p.add_argument(
