@@ -145,6 +145,10 @@ class Case:
         The docstring of the cost.
     source : str
         ``file:line`` where the case was defined.
+    typical : float, tuple of float or None
+        Typical magnitudes of the variables (one for all, or one per variable at
+        ``dim``), used by the automatic finite-difference step search in place of
+        ``max(1, |v_j|)``.
     """
 
     name: str
@@ -166,6 +170,7 @@ class Case:
     dims: Callable[[int], bool] | None = None
     doc: str = ""
     source: str = ""
+    typical: float | tuple[float, ...] | None = None
 
     # -- definition-time decorators ---------------------------------------------------
     def gradient(self, fn: GradFn) -> GradFn:
@@ -349,6 +354,20 @@ class Case:
         return np.asarray(np.matmul(h, dd[..., None])[..., 0])
 
 
+def _typical(
+    name: str, typical: float | Sequence[float] | None, n: int
+) -> float | tuple[float, ...] | None:
+    """Check ``typical=``: positive finite magnitudes, one for all or one per variable."""
+    if typical is None:
+        return None
+    arr = np.asarray(typical, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
+        raise CaseError(f"case `{name}` has `typical` of shape {arr.shape}; give one or {n}.")
+    if not np.all(np.isfinite(arr) & (arr > 0)):
+        raise CaseError(f"case `{name}` has `typical` {typical!r}; give positive magnitudes.")
+    return float(arr) if arr.ndim == 0 else tuple(float(t) for t in arr)
+
+
 def case(
     name: str | None = None,
     *,
@@ -363,6 +382,7 @@ def case(
     batched: bool = True,
     scalable: bool = False,
     dims: Callable[[int], bool] | None = None,
+    typical: float | Sequence[float] | None = None,
 ) -> Callable[[CostFn], Case]:
     """Declare a cost case (decorator).
 
@@ -394,6 +414,9 @@ def case(
         True when the case takes any dimension admitted by ``dims``.
     dims
         For scalable cases, ``n -> bool`` telling which dimensions are admitted.
+    typical
+        Typical magnitudes of the variables (a positive number, or one per variable),
+        which the automatic step search uses as each variable's scale.
 
     Returns
     -------
@@ -435,6 +458,7 @@ def case(
             dims=dims,
             doc=inspect.cleandoc(fn.__doc__ or ""),
             source=src,
+            typical=_typical(case_name, typical, n),
         )
         found = _collector.get()
         if found is not None:

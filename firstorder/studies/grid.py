@@ -41,6 +41,7 @@ import pandas as pd
 from ..case.model import Case
 from ..case.registry import Registry, load_cases, resolve_case
 from ..errors import FirstOrderError, choices, unknown
+from ..gradients.steps import sweep_ladder
 from ..numbers import DEFAULT_DPS, context
 from ..vocab import DEFAULT_RUN_PRECISIONS, RUN_PRECISIONS
 
@@ -71,12 +72,28 @@ REF_FULL_MAX_DIM = 64
 REF_SAMPLE = 16
 #: Largest dimension at which step sweeps (V-curves) run.
 SWEEP_MAX_DIM = 64
-#: Backends that only make sense in one precision column.
-_ONLY_PRECISION = {"complex-step": "float64", "reference": "mp"}
 #: Digits of the mp reference inside float64 step sweeps (float64 errors need ~17).
 SWEEP_DPS = 16
-#: Backends that are not finite differences (no step to sweep, cheap in mp).
-_EXACT_BACKENDS = frozenset({"analytic", "reference"})
+
+
+def _only_precision() -> dict[str, str]:
+    """Own backends that only make sense in one precision column (from their records):
+    the complex step's column is float64, its input."""
+    from ..gradients.backends import BACKENDS
+
+    return {
+        b.name: "float64" if b.native == "complex128" else b.native
+        for b in BACKENDS.values()
+        if b.native is not None and b.kind != "peer"
+    }
+
+
+def _exact_backends() -> frozenset[str]:
+    """Backends with no formula error (no step to sweep, cheap in mp), from their records."""
+    from ..gradients.backends import BACKENDS
+
+    return frozenset(b.name for b in BACKENDS.values() if b.exact)
+
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -126,12 +143,12 @@ class RunSpec:
     def rules(self) -> dict[str, Any]:
         """The grid rules in force, for ``run.json``."""
         return {
-            "only_precision": dict(_ONLY_PRECISION),
+            "only_precision": _only_precision(),
             "mp_max_dim": self.mp_max_dim,
             "ref_full_max_dim": REF_FULL_MAX_DIM,
             "ref_sample": REF_SAMPLE,
             "sweep_max_dim": SWEEP_MAX_DIM,
-            "mp_taylor_backends": sorted(_EXACT_BACKENDS),
+            "mp_taylor_backends": sorted(_exact_backends()),
             "mp_taylor_points": [0],
             "mp_taylor_directions": 1,
         }
@@ -225,10 +242,10 @@ def cell_rule(backend: str, precision: str, dim: int, mp_max_dim: int) -> str | 
     mp_max_dim
         Largest dimension at which finite-difference backends run in mp.
     """
-    only = _ONLY_PRECISION.get(backend)
+    only = _only_precision().get(backend)
     if only is not None and precision != only:
         return f"`{backend}` computes in {only} only."
-    if precision == "mp" and backend not in _EXACT_BACKENDS and dim > mp_max_dim:
+    if precision == "mp" and backend not in _exact_backends() and dim > mp_max_dim:
         return f"finite differences in mp run up to dimension {mp_max_dim}; this case has {dim}."
     return None
 
@@ -237,7 +254,7 @@ def taylor_directions(backend: str, precision: str, point: int, directions: int)
     """How many Taylor tests a grid cell gets: in mp, one for exact backends at x0."""
     if precision != "mp":
         return directions
-    return 1 if backend in _EXACT_BACKENDS and point == 0 else 0
+    return 1 if backend in _exact_backends() and point == 0 else 0
 
 
 def _available_backends() -> list[str]:
@@ -358,7 +375,7 @@ def build_tasks(spec: RunSpec, registry: Registry) -> tuple[list[Task], pd.DataF
                     cells.append((b, p))
                 else:
                     skipped.append({"case": name, "backend": b, "precision": p, "reason": why})
-        sweeps = tuple(b for b in spec.backends if b not in _EXACT_BACKENDS)
+        sweeps = tuple(b for b in spec.backends if b not in _exact_backends())
         if c.dim > SWEEP_MAX_DIM:
             sweeps = ()
         for k in range(spec.points + 1):
@@ -612,8 +629,7 @@ def run_task(task: Task) -> TaskResult:
 def sweep_steps(backend: str) -> np.ndarray:
     """Steps of a run's V-curves: two per decade, from 1 to 1e-16 (1e-20 for the complex
     step, whose error stays flat at round-off below its best step)."""
-    low = 20 if backend == "complex-step" else 16
-    return 10.0 ** (-np.arange(0, 2 * low + 1) / 2)
+    return sweep_ladder(backend, per_decade=2, low=20 if backend == "complex-step" else 16)
 
 
 def _sweeps(c: Case, task: Task, x: np.ndarray) -> pd.DataFrame | None:

@@ -16,12 +16,11 @@ import pandas as pd
 
 from ..case.model import Case
 from ..errors import FirstOrderError, unknown
+from ..gradients.steps import ladder, sweep_ladder
 from ..numbers import DEFAULT_DPS, Array, context
 
 __all__ = ["StepSweep", "default_sweep_steps", "fit_order", "step_sweep"]
 
-#: Steps per decade of the default ladders.
-PER_DECADE = 4
 #: A point is in the truncation range when its error exceeds the minimum by this factor.
 ABOVE_FLOOR = 100.0
 #: ... and is below this relative error (beyond it higher-order terms dominate).
@@ -31,20 +30,8 @@ SETTLED = 0.25
 
 
 def default_sweep_steps(backend: str, precision: str = "float64", dps: int = DEFAULT_DPS) -> Array:
-    """The default step ladder, from 1 down past where the backend's round-off dominates.
-
-    Float64 finite differences: 1 to 1e-16; the complex step: 1 to 1e-300; float32:
-    1 to 1e-8; mp: 1 to 10^-dps. Four steps per decade.
-    """
-    if backend == "complex-step":
-        lo = 300
-    elif precision == "float32":
-        lo = 8
-    elif precision == "mp":
-        lo = dps
-    else:
-        lo = 16
-    return 10.0 ** (-np.arange(0, lo * PER_DECADE + 1) / PER_DECADE)
+    """The default ladder of :func:`step_sweep` (see ``gradients.steps.sweep_ladder``)."""
+    return sweep_ladder(backend, precision, dps)
 
 
 def fit_order(steps: Array, errors: Array) -> tuple[float, Array]:
@@ -199,28 +186,12 @@ def step_sweep(
     from ..vocab import GRADIENT_PRECISIONS
 
     c = resolve_case(case)
-    stepped = [
-        n
-        for n, b in BACKENDS.items()
-        if b.kind in {"finite-difference", "extrapolation", "complex-step"}
-    ]
+    stepped = [n for n, b in BACKENDS.items() if b.stepped]
     if backend not in stepped:
         raise unknown("stepped backend", backend, stepped)
     if precision not in GRADIENT_PRECISIONS:
         raise unknown("precision", precision, GRADIENT_PRECISIONS)
-    if steps is None:
-        hs = default_sweep_steps(backend, precision, dps)
-    else:
-        try:
-            hs = np.asarray(steps, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise FirstOrderError(f"`steps` must be numbers, not `{steps!r}`.") from None
-        if hs.ndim != 1:
-            raise FirstOrderError(
-                f"`steps` has shape {hs.shape}; give a 1-D sequence of step sizes."
-            )
-    if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
-        raise FirstOrderError("`steps` must be positive finite numbers.")
+    hs = default_sweep_steps(backend, precision, dps) if steps is None else ladder(steps)
     ref = gradient(c, point, backend="reference", dps=2 * dps + 10)
     if not ref.ok:
         raise FirstOrderError(ref.reason)
