@@ -334,15 +334,16 @@ def _why_no_taylor_test(
 ) -> str:
     """Why a grid would make no Taylor test at all, or ``""`` when it makes some."""
     reasons: list[str] = []
+    exact, only = _exact_backends(), _only_precision()
     for c in picked:
         for b in bks:
             for p in precs:
                 why = cell_rule(b, p, c.dim, mp_max_dim)
                 if why is None and taylor_directions(b, p, 0, directions) > 0:
                     return ""
-                if why is None or (p == "mp" and b not in _EXACT_BACKENDS | set(_ONLY_PRECISION)):
+                if why is None or (p == "mp" and b not in exact and b not in only):
                     why = (
-                        f"in `mp` only {choices(_EXACT_BACKENDS)} get a Taylor test (a "
+                        f"in `mp` only {choices(exact)} get a Taylor test (a "
                         "finite-difference gradient gets its error measured there)."
                     )
                 reasons.append(why)
