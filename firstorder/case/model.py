@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CaseError, FirstOrderError
+from ..errors import CaseError, FirstOrderError, NotApplicableError
 from ..numbers import Array, Context, context
 
 __all__ = ["Case", "CostFn", "GradFn", "HessFn", "HvpFn", "case", "published_tolerance"]
@@ -79,6 +79,21 @@ def published_tolerance(value: float | str) -> float:
         exponent = int(m.group(3) or 0)
         return 0.5 * 10.0 ** (exponent - decimals)
     return 8 * np.finfo(float).eps * max(1.0, abs(float(value)))
+
+
+def _mp_refusal(name: str, exc: Exception) -> NotApplicableError:
+    """One sentence for a case that fails on mpmath numbers, naming the numpy function
+    to replace where numpy's message tells it."""
+    m = re.search(r"no callable (\w+) method", str(exc))
+    if m:
+        fn = m.group(1)
+        return NotApplicableError(
+            f"case `{name}` calls numpy's `{fn}`, which has no mp version; write it as `ctx.{fn}`."
+        )
+    return NotApplicableError(
+        f"case `{name}` fails in precision `mp` ({type(exc).__name__}: {exc}); write it "
+        "with `ctx` functions instead of numpy ones."
+    )
 
 
 def _as_point(spec: PointSpec, n: int) -> Array:
@@ -268,6 +283,14 @@ class Case:
         return cx, arr
 
     def _call(self, fn: Callable[..., Any], arr: Array, cx: Context, *extra: Array) -> Array:
+        if cx.name != "mp":
+            return self._call_raw(fn, arr, cx, *extra)
+        try:
+            return self._call_raw(fn, arr, cx, *extra)
+        except (AttributeError, TypeError) as exc:
+            raise _mp_refusal(self.name, exc) from exc
+
+    def _call_raw(self, fn: Callable[..., Any], arr: Array, cx: Context, *extra: Array) -> Array:
         if self.batched:
             # Always hand the cost a batch: mpmath scalars, unlike numpy's, cannot be
             # indexed, so a single point travels as a batch of one.

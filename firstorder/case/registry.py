@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CaseError, FirstOrderError, unknown
+from ..errors import CaseError, FirstOrderError, choices, unknown
 from .model import Case, collecting, published_tolerance
 
 __all__ = [
@@ -114,24 +114,44 @@ class Registry(Mapping[str, Case]):
         return frozenset(t for c in self._cases.values() for t in c.tags)
 
     def select(
-        self, names: Iterable[str] | None = None, tags: Iterable[str] | None = None
+        self,
+        names: Iterable[str | Case] | None = None,
+        tags: Iterable[str] | None = None,
+        *,
+        has_hessian: bool | None = None,
     ) -> list[Case]:
-        """Cases by name and/or tag (a case matches any of the tags).
+        """Cases by name and/or tag (a case matches any of the tags): the one selector.
+
+        Parameters
+        ----------
+        names
+            Case names (each must be registered) or :class:`Case` objects, taken as
+            they are; all registered cases when None or empty.
+        tags
+            Keep cases with any of these tags.
+        has_hessian
+            Keep only cases with (True) or without (False) second derivatives.
 
         Raises
         ------
         FirstOrderError
-            For an unknown name or tag, listing the valid ones.
+            For an unknown name or tag, listing the valid ones, and for tags that no
+            case among those named has.
         """
         picked = list(self._cases.values())
         if names:
-            picked = [self[n] for n in dict.fromkeys(names)]
+            picked = [n if isinstance(n, Case) else self[n] for n in dict.fromkeys(names)]
         if tags:
-            tags = list(tags)
+            tags = list(dict.fromkeys(tags))
+            known = self.tags | {t for c in picked for t in c.tags}
             for t in tags:
-                if t not in self.tags:
-                    raise unknown("tag", t, self.tags)
+                if t not in known:
+                    raise unknown("tag", t, known)
             picked = [c for c in picked if c.tags & set(tags)]
+            if not picked:
+                raise FirstOrderError(f"no case among those named has the tags {choices(tags)}.")
+        if has_hessian is not None:
+            picked = [c for c in picked if c.has_hessian == has_hessian]
         return picked
 
 

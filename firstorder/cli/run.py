@@ -24,7 +24,8 @@ from ..studies.grid import (
     resolve_spec,
     run_spec,
 )
-from .common import add_cases_option
+from ..vocab import RUN_PRECISIONS
+from .common import add_cases_option, registry_from, report_problems
 
 __all__ = ["add_parser"]
 
@@ -62,7 +63,10 @@ def add_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="P",
-        help=f"float64, float32 or mp (repeatable; default {', '.join(DEFAULT_PRECISIONS)})",
+        help=(
+            f"one of {', '.join(RUN_PRECISIONS)} (repeatable; default "
+            f"{', '.join(DEFAULT_PRECISIONS)})"
+        ),
     )
     p.add_argument("--dps", type=int, default=DEFAULT_DPS, help="digits of mp (default 50)")
     p.add_argument(
@@ -203,10 +207,15 @@ def run_command(args: argparse.Namespace) -> int:
             raise FirstOrderError(
                 f"`--dask` needs Dask distributed, which is not installed; {_DASK_HINT}."
             ) from None
+    # A case file that does not load is bad input: stop before any work or any write.
+    loaded = registry_from(args)
+    if report_problems(loaded):
+        return 2
     spec, registry = resolve_spec(
         args.case or None,
         tags=args.tag or None,
         case_paths=args.cases,
+        registry=loaded,
         backends=args.backend or None,
         precisions=args.precision or None,
         points=args.points,

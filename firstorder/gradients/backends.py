@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..case.model import Case
+from ..case.points import as_point
 from ..case.registry import resolve_case
 from ..errors import FirstOrderError, unknown
 from ..numbers import DEFAULT_DPS, Array, context
@@ -254,27 +255,7 @@ def backends_frame() -> pd.DataFrame:
 
 
 def _as_point(c: Case, point: Any, precision: str, backend: str) -> Array:
-    if point is None:
-        return c.point()
-    if isinstance(point, str):
-        return c.point(point)
-    arr = np.asarray(point)
-    if arr.dtype == object and (precision == "mp" or backend == "reference"):
-        pass
-    else:
-        try:
-            arr = np.asarray(point, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise FirstOrderError(
-                f"`point` must be an array of numbers, not `{point!r}`."
-            ) from None
-    if arr.ndim != 1:
-        raise FirstOrderError(f"`point` must be 1-D, not of shape {arr.shape}.")
-    if not c.accepts(arr.shape[0]):
-        raise FirstOrderError(
-            f"`point` has length {arr.shape[0]}, which case `{c.name}` does not accept."
-        )
-    return arr
+    return as_point(point, c, keep_objects=precision == "mp" or backend == "reference")
 
 
 def gradient(

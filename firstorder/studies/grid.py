@@ -308,6 +308,9 @@ def resolve_spec(
     ):
         if not isinstance(value, int | np.integer) or value < low:
             raise FirstOrderError(f"`{what}` must be an integer ≥ {low}, not `{value}`.")
+    why = _why_no_taylor_test(picked, bks, precs, int(directions), int(mp_max_dim))
+    if why:
+        raise FirstOrderError(why)
     spec = RunSpec(
         cases=tuple(c.name for c in picked),
         case_paths=paths,
@@ -320,6 +323,35 @@ def resolve_spec(
         mp_max_dim=int(mp_max_dim),
     )
     return spec, reg
+
+
+def _why_no_taylor_test(
+    picked: Sequence[Case],
+    bks: Sequence[str],
+    precs: Sequence[str],
+    directions: int,
+    mp_max_dim: int,
+) -> str:
+    """Why a grid would make no Taylor test at all, or ``""`` when it makes some."""
+    reasons: list[str] = []
+    exact, only = _exact_backends(), _only_precision()
+    for c in picked:
+        for b in bks:
+            for p in precs:
+                why = cell_rule(b, p, c.dim, mp_max_dim)
+                if why is None and taylor_directions(b, p, 0, directions) > 0:
+                    return ""
+                if why is None or (p == "mp" and b not in exact and b not in only):
+                    why = (
+                        f"in `mp` only {choices(exact)} get a Taylor test (a "
+                        "finite-difference gradient gets its error measured there)."
+                    )
+                reasons.append(why)
+    return (
+        "this run would make no Taylor test: "
+        + " ".join(dict.fromkeys(reasons))
+        + " Add `--precision float64` or `--backend analytic`."
+    )
 
 
 def build_tasks(spec: RunSpec, registry: Registry) -> tuple[list[Task], pd.DataFrame]:

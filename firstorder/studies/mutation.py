@@ -398,16 +398,7 @@ def mutate(
     for p in precisions:
         if p not in valid:
             raise FirstOrderError(f"unknown precision `{p}`; choose from {choices(valid)}.")
-    picked = (
-        [reg[c] if isinstance(c, str) else c for c in cases]
-        if cases is not None
-        else list(reg.values())
-    )
-    tagset = set(tags)
-    if tagset:
-        picked = [c for c in picked if tagset & set(c.tags)]
-        if not picked:
-            raise FirstOrderError(f"no case has tag {choices(sorted(tagset))}.")
+    picked = [] if cases is not None and not cases else reg.select(cases, tags)
     picked = [c for c in picked if c.grad_fn is not None]
 
     jobs = [(c, p) for c in picked for p in precisions if p != "mp" or c.dim <= mp_max_dim]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..case.model import Case
+from ..case.points import as_point
 from ..case.registry import resolve_case
 from ..errors import FirstOrderError, unknown
 from ..gradients.steps import taylor_steps
@@ -154,22 +155,7 @@ def taylor_test(
 
 
 def _point(c: Case, point: Any) -> Array:
-    if point is None:
-        return c.point()
-    try:
-        v = np.asarray(point, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise FirstOrderError(f"the `point` for case `{c.name}` is not numeric ({exc}).") from None
-    if v.ndim != 1:
-        raise FirstOrderError(f"the `point` for case `{c.name}` must be 1-D, not shape {v.shape}.")
-    if not c.accepts(len(v)):
-        raise FirstOrderError(
-            f"the `point` has length {len(v)} but case `{c.name}` has dimension {c.dim}."
-        )
-    if not np.all(np.isfinite(v)):
-        bad = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise FirstOrderError(f"the `point` has a non-finite component `v[{bad}]` = {v[bad]}.")
-    return v
+    return as_point(point, c)
 
 
 def _direction(spec: Any, n: int, seed: int, grad64: Callable[[], Array]) -> Array:
