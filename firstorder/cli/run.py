@@ -244,7 +244,7 @@ def _print_outcome(result: RunResult, folder: RunFolder, quiet: bool) -> None:
     for r in fails.to_dict("records"):
         print(
             f"FAIL {r['case']} · {r['backend']} · {r['precision']} · point {r['point']} · "
-            f"direction {r['direction']}: {r['test_reason']}",
+            f"direction {r['direction']}: {r['reason']}",
             file=sys.stderr,
         )
     if quiet:
