@@ -98,7 +98,13 @@ def add_parser(sub: Any) -> None:
         "--out", default=str(DEFAULT_BASE), metavar="DIR", help="report folder (default reports)"
     )
     p.add_argument("--name", help="run folder name (default run-YYYYMMDD-HHMMSS)")
-    p.add_argument("--no-plots", action="store_true", help="skip plots/*.png")
+    p.add_argument("--no-plots", action="store_true", help="skip overview.png and plots/*.png")
+    p.add_argument(
+        "--compact",
+        action="store_true",
+        help="write only the files kept in git (summary, index.html, orders, gradients, "
+        "spec, overview); skip taylor.csv, steps.csv and the per-case and per-test plots",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run_command)
 
@@ -191,6 +197,7 @@ def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
         "out": args.out,
         "name": args.name,
         "no_plots": args.no_plots,
+        "compact": args.compact,
     }
 
 
@@ -232,7 +239,9 @@ def run_command(args: argparse.Namespace) -> int:
             progress.close()
         from ..report.run_report import write_report
 
-        write_report(result, folder, _arguments(args, spec), plots=not args.no_plots)
+        write_report(
+            result, folder, _arguments(args, spec), plots=not args.no_plots, compact=args.compact
+        )
     _print_outcome(result, folder, args.quiet)
     return 0 if result.ok else 1
 

@@ -33,19 +33,23 @@ ORDERS_REQUIRED = [
     "h_min",
     "h_max",
     "n_points",
+    "fit",
+    "fit_reason",
     "verdict",
     "reason",
 ]
 GRADIENTS_REQUIRED = ["case", "backend", "precision", "point", "rel_error", "nfev"]
 
 
-def _order_row(case, backend, precision, order, verdict, reason="", wrong="", located=""):
+def _order_row(
+    case, backend, precision, order, verdict, reason="", wrong="", located="", fit=None, point=0
+):
     half = 0.01
     return {
         "case": case,
         "backend": backend,
         "precision": precision,
-        "point": 0,
+        "point": point,
         "direction": 0,
         "remainder": "r1",
         "expected_order": 2,
@@ -56,10 +60,10 @@ def _order_row(case, backend, precision, order, verdict, reason="", wrong="", lo
         "h_max": 1e-1,
         "n_points": 12,
         "coefficient_agreement": np.nan,
+        "fit": fit or verdict,
+        "fit_reason": reason,
         "verdict": verdict,
         "reason": reason,
-        "test_verdict": verdict,
-        "test_reason": reason,
         "wrong_components": wrong,
         "located": located,
     }
@@ -168,9 +172,15 @@ def test_every_file_is_written(written):
     _, folder, files = written
     for f in ("orders.csv", "taylor.csv", "gradients.csv", "summary.md", "index.html", "run.json"):
         assert (folder / f).is_file() and f in files
-    pngs = sorted(p.name for p in (folder / "plots").iterdir())
-    assert pngs == ["bad.png", "good.png"]
-    assert all((folder / "plots" / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    pngs = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.png"))
+    assert pngs == [
+        "overview.png",
+        "plots/bad.png",
+        "plots/good.png",
+        "plots/tests/bad-analytic-float64-p0-d0.png",
+    ]
+    assert sorted(f for f in files if f.endswith(".png")) == pngs
+    assert all((folder / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert os.readlink(folder.parent / "latest") == "r"
 
 
