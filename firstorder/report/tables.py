@@ -246,7 +246,8 @@ def notes_table(result: RunResult) -> pd.DataFrame:
     if len(t) == 0:
         return pd.DataFrame(columns=cols)
     plain = t[t["verdict"].isin(["pass", "fail"])]
-    dash = plain[[judged_order(r) is None for _, r in plain.iterrows()]]
+    none = [judged_order(r) is None for _, r in plain.iterrows()]
+    dash = plain[pd.Series(none, index=plain.index, dtype=bool)]
     return dash.drop_duplicates(["case", "backend", "precision"])[cols].reset_index(drop=True)
 
 
