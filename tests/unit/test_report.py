@@ -506,3 +506,24 @@ def test_a_compact_report_keeps_only_the_small_files(tmp_path):
     parser = _Links()
     parser.feed(page)
     assert all((tmp_path / "default" / link).is_file() for link in parser.links)
+
+
+def test_run_compact_writes_the_kept_files_and_the_default_test_can_read_them(tmp_path, capsys):
+    from firstorder.cli import main
+
+    argv = ["run", "--case", "seed", "--precision", "float64", "--points", "0"]
+    assert (
+        main([*argv, "--directions", "1", "--out", str(tmp_path), "--name", "default", "--compact"])
+        == 0
+    )
+    folder = tmp_path / "default"
+    kept = ["gradients.csv", "index.html", "orders.csv", "overview.png", "run.json", "spec.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [*kept, "summary.md"]
+    spec = json.loads((folder / "spec.json").read_text())["spec"]
+    assert (
+        spec["cases"] == ["seed"]
+        and json.loads((folder / "run.json").read_text())["arguments"]["compact"]
+    )
+    orders = pd.read_csv(folder / "orders.csv", keep_default_na=False, na_values=[""])
+    assert set(orders["verdict"]) == {"pass"} and {"fit", "fit_reason"} <= set(orders)
+    assert "report:" in capsys.readouterr().out
