@@ -29,7 +29,9 @@ VERDICT_COLORS = {
 }
 #: Rows per block: beyond this the cases wrap into another block beside it.
 _ROWS = 26
-_ROW_IN, _CELL_IN, _NAME_IN = 0.24, 0.62, 1.75
+_ROW_IN, _CELL_IN = 0.24, 0.62
+#: Inches per character of a case name at 9 pt, for the name column's width.
+_CHAR_IN = 0.075
 
 
 def overview_figure(result: RunResult) -> Any:
@@ -47,16 +49,18 @@ def overview_figure(result: RunResult) -> Any:
     cases, cells, frame = overview_cells(result)
     n_blocks = max(1, math.ceil(len(cases) / _ROWS))
     rows = min(len(cases), _ROWS) or 1
-    block_in = _NAME_IN + _CELL_IN * max(len(cells), 1)
+    name_in = 0.3 + _CHAR_IN * max((len(c) for c in cases), default=8)
+    block_in = name_in + _CELL_IN * max(len(cells), 1)
     width = max(7.5, n_blocks * block_in + 0.4)
-    height = rows * _ROW_IN + 1.9
+    height = rows * _ROW_IN + 2.1
     fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     look = {(r.case, r.cell): (str(r.verdict), str(r.text)) for r in frame.itertuples()}
-    heads = [f"{b}\n{p}" for b, p in cells]
+    # "complex-step" is wider than its cell: break backend names at their hyphen
+    heads = [f"{b.replace('-', '-' + chr(10))}\n{p}" for b, p in cells]
     for k in range(n_blocks):
         mine = cases[k * _ROWS : (k + 1) * _ROWS]
-        left = (0.2 + k * block_in + _NAME_IN) / width
+        left = (0.2 + k * block_in + name_in) / width
         ax = fig.add_axes(
             (left, 0.75 / height, _CELL_IN * len(cells) / width, rows * _ROW_IN / height)
         )

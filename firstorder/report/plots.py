@@ -36,10 +36,9 @@ _COLORS = {"r0": "#1f77b4", "r1": "#d62728", "r2": "#2ca02c"}
 _SLOPES = {"r0": 1, "r1": 2, "r2": 3}
 #: r1, the tested remainder, is drawn on top where curves coincide.
 _Z = {"r0": 3, "r1": 4, "r2": 2}
-#: Decades drawn above the largest remainder in the clean window (or, without a
-#: window, above the upper quartile): room for the pre-asymptotic bend, not for a
-#: blow-up at large h.
-_HEADROOM = 3.0
+#: A log-log slope steeper than any remainder's order (1, 2, 3) by far: at the largest
+#: steps it marks a blow-up, which is clipped.
+_STEEP = 8.0
 #: Top of the error axis of the V-curves: errors above 100 % carry no information.
 _ERROR_TOP = 1e2
 _FONT = {"title": 11, "label": 10, "tick": 9, "legend": 9, "note": 8.5}
@@ -51,30 +50,43 @@ def plot_file_name(case: str) -> str:
     return f"plots/{re.sub(r'[^A-Za-z0-9._-]', '_', case)}.png"
 
 
-def clip_range(values: np.ndarray, window: np.ndarray | None = None) -> tuple[float, float]:
-    """The y-range (log axis) that carries information: from the smallest positive
-    value to :data:`_HEADROOM` decades above the largest value in the clean window
-    (the upper quartile without one), or the largest value if that is lower.
+def clip_range(h: np.ndarray, curves: np.ndarray) -> tuple[float, float]:
+    """The y-range (log axis) that carries information, for curves sampled at steps h.
+
+    A blow-up at the largest steps (a cost that overflows far outside the region where
+    the expansion holds: tiny_scale's remainders reach 1e190) rises faster than any
+    Taylor term; its steps — the leading ones whose neighbour-to-neighbour slope
+    exceeds :data:`_STEEP` — are left above the axis. Everything else is shown, from
+    the smallest positive value to the largest.
 
     Parameters
     ----------
-    values
-        Positive finite values of every curve on the panel (others are ignored).
-    window
-        Mask of the same shape: the values inside the clean window.
+    h
+        The steps, decreasing.
+    curves
+        One row per curve, one column per step; non-positive and non-finite values
+        are ignored.
     """
-    v = np.asarray(values, dtype=float)
+    v = np.atleast_2d(np.asarray(curves, dtype=float))
     ok = np.isfinite(v) & (v > 0)
     if not ok.any():
         return 1e-16, 1.0
-    logs = np.log10(v[ok])
-    inside = window is not None and bool(np.asarray(window)[ok].any())
-    base = logs[np.asarray(window)[ok]].max() if inside else np.percentile(logs, 75)
-    top = min(logs.max(), base + _HEADROOM)
-    low = logs.min()
+    kept = ok.copy()
+    for row, good in zip(v, kept, strict=True):
+        idx = np.flatnonzero(good)
+        with np.errstate(all="ignore"):
+            slopes = np.diff(np.log10(row[idx])) / np.diff(np.log10(h[idx]))
+        steep = 0
+        while steep < len(slopes) and slopes[steep] > _STEEP:
+            steep += 1
+        good[idx[:steep]] = False
+    if not kept.any():
+        kept = ok
+    logs = np.log10(v[kept])
+    low, top = logs.min(), logs.max()
     if top - low < 1:  # a flat curve still gets a readable decade
         low, top = low - 0.5, top + 0.5
-    return 10 ** (low - 0.15), 10 ** (top + 0.15)
+    return 10 ** (low - 0.15), 10 ** (top + 0.3)
 
 
 def _log_axes(ax: Any) -> None:
@@ -130,7 +142,7 @@ def _taylor_panel(ax: Any, frame: pd.DataFrame, title: str) -> list[str]:
         ax.set_title(title, fontsize=_FONT["title"])
         return []
     stack = np.vstack(list(curves.values()))
-    low, top = clip_range(stack, np.broadcast_to(window, stack.shape))
+    low, top = clip_range(h, stack)
     drawn = []
     if window.any() and h[window].min() < h[window].max():
         ax.axvspan(h[window].min(), h[window].max(), color=_WINDOW, alpha=0.7, lw=0)

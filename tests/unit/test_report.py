@@ -459,8 +459,10 @@ def test_the_plot_clips_a_blow_up_and_says_so():
     r1 = h**2
     r1[:4] = [1e190, 1e120, 1e60, 1e20]  # the cost overflows at the largest steps
     window = (h < 1e-4) & (h > 1e-14)
-    low, top = clip_range(r1, window)
-    assert top < 1e-4 and low <= r1[4:].min()
+    low, top = clip_range(h, np.vstack([h, r1]))
+    assert r1[4] < top < 1e-2 and low <= r1[4:].min()  # r0 = h reaches 1e-3
+    # a remainder that grows at its own order is information, never clipped
+    assert clip_range(h, h * 1e12)[1] >= 1e12 * h[0]
     frame = pd.DataFrame({"h": h, "r0": h, "r1": r1, "r2": np.nan, "in_window": window})
     fig = case_figure("tiny", {"float64": frame}, None)
     ax = fig.axes[0]
