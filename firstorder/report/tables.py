@@ -96,10 +96,11 @@ def test_plot_name(test: Mapping[Any, Any] | pd.Series) -> str:
 
 def _order_text(test: pd.Series) -> str:
     verdict = str(test["verdict"])
-    if verdict in ("exact", "not-applicable"):
-        return verdict
-    judged = judged_order(test)
-    return f"{judged} {verdict}" if judged else f"— {verdict}"
+    judged = None if verdict in ("exact", "not-applicable") else judged_order(test)
+    if judged:
+        return f"{judged} {verdict}"
+    # a pass or fail not read from an order is flagged `—` (the notes give its reason)
+    return f"— {verdict}" if verdict in ("pass", "fail") else verdict
 
 
 def _worst(tests: pd.DataFrame) -> pd.Series:

@@ -416,6 +416,7 @@ def test_inconclusive_and_not_applicable_tests_are_listed_with_reasons_and_highl
     page = index_html(r, [])
     assert '<td class="inconclusive">inconclusive</td>' in page
     assert '<td class="not-applicable">not-applicable</td>' in page
+    assert list(orders_table(r).iloc[0])[2:] == ["inconclusive", "not-applicable"]
     _, _, grid = overview_cells(r)
     assert list(grid["text"]) == ["?", "n/a"]
 
