@@ -124,13 +124,24 @@ def _attention(result: RunResult, plots: set[str]) -> list[str]:
     att = attention_table(result)
     if not len(att):
         return []
-    shown = _with_plot(att.drop(columns=["first"]), list(att["first"]), plots)
+    shown = att.drop(columns=["keys"])
+    shown["tests"] = [_test_links(keys, plots) for keys in att["keys"]]
     return [
         "<h2 id='attention'>Inconclusive and not applicable</h2>",
-        "<p>Tests the run could not judge, grouped by cell and reason; the plot is of "
-        "the first listed test.</p>",
+        "<p>Tests the run could not judge, grouped by cell and reason; each test links to "
+        "its plot (p: point, d: direction).</p>",
         _html_table(shown),
     ]
+
+
+def _test_links(keys: Sequence[Mapping[str, Any]], plots: set[str]) -> _Raw:
+    """``p0 d1, p2 d0`` with each test linked to its own plot where one was drawn."""
+    parts = []
+    for k in keys:
+        label = f"p{k['point']} d{k['direction']}"
+        png = test_plot_name(k)
+        parts.append(_link(png, label) if png in plots else html.escape(label))
+    return _Raw(", ".join(parts))
 
 
 def _orders(result: RunResult) -> list[str]:

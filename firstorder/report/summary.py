@@ -78,11 +78,14 @@ def _attention(result: RunResult, plots: set[str]) -> list[str]:
         return []
     out = ["## Inconclusive and not applicable", ""]
     for r in att.to_dict("records"):
-        png = test_plot_name(r["first"])
-        link = f" ([plot]({png}))" if png in plots else ""
+        tests = ", ".join(
+            f"[{label}]({png})" if (png := test_plot_name(k)) in plots else label
+            for k in r["keys"]
+            for label in [f"p{k['point']} d{k['direction']}"]
+        )
         out.append(
             f"- `{r['case']}` · {r['backend']} · {r['precision']} — {r['verdict']} "
-            f"({r['tests']}): {escape(r['reason'])}{link}"
+            f"({tests}): {escape(r['reason'])}"
         )
     return [*out, ""]
 

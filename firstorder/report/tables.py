@@ -222,10 +222,10 @@ def attention_table(result: RunResult) -> pd.DataFrame:
     """Inconclusive and not-applicable tests, grouped by cell and reason.
 
     Columns ``case, backend, precision, verdict, tests`` (which point/direction pairs,
-    as ``p0 d1``), ``reason``, and ``first`` (the first test's keys, for its plot).
+    as ``p0 d1``), ``reason``, and ``keys`` (each test's keys, for its plot).
     """
     t = result.tests
-    cols = ["case", "backend", "precision", "verdict", "tests", "reason", "first"]
+    cols = ["case", "backend", "precision", "verdict", "tests", "reason", "keys"]
     if len(t) == 0:
         return pd.DataFrame(columns=cols)
     t = t[t["verdict"].isin(["inconclusive", "not-applicable"])]
@@ -234,8 +234,8 @@ def attention_table(result: RunResult) -> pd.DataFrame:
         case, backend, precision, verdict, reason = (str(k) for k in key)
         pairs = zip(part["point"], part["direction"], strict=True)
         which = ", ".join(f"p{int(p)} d{int(d)}" for p, d in pairs)
-        first = part.iloc[0][TEST_KEYS].to_dict()
-        rows.append([case, backend, precision, verdict, which, reason, first])
+        keys = part[TEST_KEYS].to_dict("records")
+        rows.append([case, backend, precision, verdict, which, reason, keys])
     return pd.DataFrame(rows, columns=cols)
 
 

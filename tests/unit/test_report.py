@@ -413,7 +413,10 @@ def test_inconclusive_and_not_applicable_tests_are_listed_with_reasons_and_highl
     att = attention_table(r)
     assert list(att["tests"]) == ["p0 d0, p1 d0", "p0 d0"]
     assert list(att["reason"]) == ["too few clean points.", "`central` cannot."]
-    page = index_html(r, [])
+    drawn = [f"plots/tests/c-analytic-float64-p{k}-d0.png" for k in (0, 1)]
+    page = index_html(r, drawn)
+    assert all(f"<a href='{png}'>" in page for png in drawn)
+    assert all(f"]({png})" in summary_markdown(r, drawn) for png in drawn)
     assert '<td class="inconclusive">inconclusive</td>' in page
     assert '<td class="not-applicable">not-applicable</td>' in page
     assert list(orders_table(r).iloc[0])[2:] == ["inconclusive", "not-applicable"]
