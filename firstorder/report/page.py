@@ -22,6 +22,7 @@ from .tables import (
     grid_rules,
     notes_table,
     orders_table,
+    overview_cells,
     test_plot_name,
 )
 
@@ -50,20 +51,27 @@ def _link(href: str, text: str) -> _Raw:
     return _Raw(f"<a href='{html.escape(href)}'>{html.escape(text)}</a>")
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, title: str = "") -> str:
     if isinstance(v, _Raw):
         return f"<td>{v}</td>"
     text = fmt(v) if isinstance(v, float) else str(v)
     m = _VERDICT.search(text)
     cls = m.group(1) if m else ("note" if text.startswith("— ") else "")
     attr = f' class="{cls}"' if cls else ""
+    if title and cls:  # an unjudged, failed or special cell says why on hover
+        attr += f' title="{html.escape(title)}"'
     return f"<td{attr}>{html.escape(text)}</td>"
 
 
-def _html_table(frame: pd.DataFrame) -> str:
+def _html_table(frame: pd.DataFrame, titles: pd.DataFrame | None = None) -> str:
+    """A table; ``titles`` (same shape, or None) gives each cell's hover text."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    tips = titles.to_numpy() if titles is not None else None
     body = "".join(
-        "<tr>" + "".join(_cell(v) for v in r) + "</tr>" for r in frame.itertuples(index=False)
+        "<tr>"
+        + "".join(_cell(v, "" if tips is None else str(tips[i][j])) for j, v in enumerate(r))
+        + "</tr>"
+        for i, r in enumerate(frame.itertuples(index=False))
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -145,12 +153,16 @@ def _test_links(keys: Sequence[Mapping[str, Any]], plots: set[str]) -> _Raw:
 
 
 def _orders(result: RunResult) -> list[str]:
+    table = orders_table(result)
+    _, _, cells = overview_cells(result)
+    reasons = cells.pivot(index="case", columns="cell", values="reason")
+    titles = reasons.reindex(index=table["case"], columns=table.columns, fill_value="")
     out = [
         "<h2>Taylor orders (r1, expected 2)</h2>",
         "<p>Each cell: the r1 order the verdict rests on, with its confidence interval, and "
         "the verdict, for the worst of the cell's tests (with the count when verdicts "
         "differ). “—”: the verdict was not read from an order; see the notes.</p>",
-        _html_table(orders_table(result)),
+        _html_table(table, titles),
     ]
     notes = notes_table(result)
     if len(notes):

@@ -155,7 +155,8 @@ def orders_table(result: RunResult) -> pd.DataFrame:
 
 def overview_cells(result: RunResult) -> tuple[list[str], list[tuple[str, str]], pd.DataFrame]:
     """The overview grid: its cases, its (backend, precision) columns, and per cell the
-    worst test's ``verdict`` and short ``text`` (judged order, ``ex``, ``n/a``, ``—``)."""
+    worst test's ``verdict``, short ``text`` (judged order, ``ex``, ``n/a``, ``—``) and
+    ``reason``."""
     tests = result.tests
     cells = _cells(result)
     cases = [str(c) for c in result.cases["name"]]
@@ -172,9 +173,12 @@ def overview_cells(result: RunResult) -> tuple[list[str], list[tuple[str, str]],
             judged = judged_order(worst)
             short = {"exact": "ex", "not-applicable": "n/a", "inconclusive": "?"}
             text = f"{judged.order:.2f}" if judged else short.get(verdict, "—")
-            rows.append({"case": case, "cell": cell_key(b, p), "verdict": verdict, "text": text})
-    frame = pd.DataFrame(rows, columns=["case", "cell", "verdict", "text"])
-    return cases, cells, frame.fillna({"text": ""})
+            rows.append(
+                {"case": case, "cell": cell_key(b, p), "verdict": verdict, "text": text}
+                | {"reason": str(worst["reason"])}
+            )
+    frame = pd.DataFrame(rows, columns=["case", "cell", "verdict", "text", "reason"])
+    return cases, cells, frame.fillna({"text": "", "reason": ""})
 
 
 def errors_table(result: RunResult) -> pd.DataFrame:

@@ -252,7 +252,8 @@ def test_index_html_is_offline_with_tables_and_plots(written):
     assert "http://" not in page and "https://" not in page
     assert page.count("<table>") >= 3
     assert "src='plots/good.png'" in page and "src='plots/bad.png'" in page
-    assert '<td class="fail">1.00 [0.99, 1.01] fail</td>' in page
+    why = "r1 converges at order 1.00, not 2: the gradient is wrong."
+    assert f'<td class="fail" title="{why}">1.00 [0.99, 1.01] fail</td>' in page
 
 
 def test_tables_one_row_per_case():
@@ -419,6 +420,9 @@ def test_inconclusive_and_not_applicable_tests_are_listed_with_reasons_and_highl
     assert all(f"]({png})" in summary_markdown(r, drawn) for png in drawn)
     assert '<td class="inconclusive">inconclusive</td>' in page
     assert '<td class="not-applicable">not-applicable</td>' in page
+    # in the orders table the cells say why on hover
+    assert '<td class="inconclusive" title="too few clean points.">inconclusive</td>' in page
+    assert '<td class="not-applicable" title="`central` cannot.">not-applicable</td>' in page
     assert list(orders_table(r).iloc[0])[2:] == ["inconclusive", "not-applicable"]
     _, _, grid = overview_cells(r)
     assert list(grid["text"]) == ["?", "n/a"]
