@@ -102,7 +102,13 @@ def add_parser(sub: Any) -> None:
         "--out", default=str(DEFAULT_BASE), metavar="DIR", help="report folder (default reports)"
     )
     p.add_argument("--name", help="run folder name (default run-YYYYMMDD-HHMMSS)")
-    p.add_argument("--no-plots", action="store_true", help="skip plots/*.png")
+    p.add_argument("--no-plots", action="store_true", help="skip overview.png and plots/*.png")
+    p.add_argument(
+        "--compact",
+        action="store_true",
+        help="write only the files kept in git (summary, index.html, orders, gradients, "
+        "spec, overview); skip taylor.csv, steps.csv and the per-case and per-test plots",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run_command)
 
@@ -195,6 +201,7 @@ def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
         "out": args.out,
         "name": args.name,
         "no_plots": args.no_plots,
+        "compact": args.compact,
     }
 
 
@@ -241,7 +248,9 @@ def run_command(args: argparse.Namespace) -> int:
             progress.close()
         from ..report.run_report import write_report
 
-        write_report(result, folder, _arguments(args, spec), plots=not args.no_plots)
+        write_report(
+            result, folder, _arguments(args, spec), plots=not args.no_plots, compact=args.compact
+        )
     _print_outcome(result, folder, args.quiet)
     return 0 if result.ok else 1
 
@@ -253,7 +262,7 @@ def _print_outcome(result: RunResult, folder: RunFolder, quiet: bool) -> None:
     for r in fails.to_dict("records"):
         print(
             f"FAIL {r['case']} · {r['backend']} · {r['precision']} · point {r['point']} · "
-            f"direction {r['direction']}: {r['test_reason']}",
+            f"direction {r['direction']}: {r['reason']}",
             file=sys.stderr,
         )
     if quiet:

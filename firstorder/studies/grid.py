@@ -28,6 +28,7 @@ Grid rules (recorded in ``run.json`` and summary.md):
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -474,9 +475,15 @@ def _located(result: Any, backend: str) -> str:
         return ""
     parts = []
     for _, row in frame.head(8).iterrows():
+        a, r = float(row["analytic"]), float(row["reference"])
+        scale = max(abs(a), abs(r))
+        rel = abs(a - r) / scale if scale > 0 else 0.0
+        # enough digits that two differing values print differently (2 past the first
+        # digit where they part), and the relative difference beside them
+        digits = 6 if not 0 < rel < 1e-4 else min(17, 3 - math.floor(math.log10(rel)))
         parts.append(
-            f"[{int(row['component'])}] {backend} {float(row['analytic']):.6g}, "
-            f"reference {float(row['reference']):.6g}"
+            f"[{int(row['component'])}] {backend} {a:.{digits}g}, reference {r:.{digits}g}"
+            f" (relative difference {rel:.2g})"
         )
     more = len(frame) - 8
     return "; ".join(parts) + (f"; … {more} more" if more > 0 else "")
@@ -492,24 +499,26 @@ _FIT_COLUMNS = [
     "h_max",
     "n_points",
     "coefficient_agreement",
-    "verdict",
-    "reason",
+    "fit",
+    "fit_reason",
 ]
 
 
 def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
     fits = result.fits_frame()
+    # `verdict`/`reason` are the whole test's; `fit`/`fit_reason` the one remainder's fit
     common = {
-        "test_verdict": result.verdict,
-        "test_reason": result.reason,
+        "verdict": result.verdict,
+        "reason": result.reason,
         "wrong_components": ";".join(str(int(i)) for i in result.wrong_components),
         "located": _located(result, keys["backend"]),
     }
     if len(fits) == 0:
         row: dict[str, Any] = dict.fromkeys(_FIT_COLUMNS, np.nan)
         row.update(remainder="r1", expected_order=2, n_points=0)
-        row.update(verdict=result.verdict, reason=result.reason)
+        row.update(fit=result.verdict, fit_reason=result.reason)
         return [{**keys, **row, **common}]
+    fits = fits.rename(columns={"verdict": "fit", "reason": "fit_reason"})
     out = []
     for rec in fits.to_dict("records"):
         row = {k: rec.get(k, np.nan) for k in _FIT_COLUMNS}
@@ -713,7 +722,7 @@ class RunResult:
         t = self.tests
         if len(t) == 0:
             return t
-        return t[t["test_verdict"] == "fail"].reset_index(drop=True)
+        return t[t["verdict"] == "fail"].reset_index(drop=True)
 
     @property
     def ok(self) -> bool:
@@ -725,7 +734,7 @@ class RunResult:
         t = self.tests
         if len(t) == 0:
             return {}
-        return {str(k): int(v) for k, v in t["test_verdict"].value_counts().sort_index().items()}
+        return {str(k): int(v) for k, v in t["verdict"].value_counts().sort_index().items()}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: the spec, verdict counts, failures and wall time."""
@@ -736,7 +745,7 @@ class RunResult:
             "tests": len(self.tests),
             "failures": [
                 {k: r[k] for k in ("case", "backend", "precision", "point", "direction")}
-                | {"reason": r["test_reason"]}
+                | {"reason": r["reason"]}
                 for r in self.failures.to_dict("records")
             ],
             "problems": self.problems.to_dict("records"),
@@ -751,8 +760,8 @@ _ORDERS_COLUMNS = [
     "point",
     "direction",
     *_FIT_COLUMNS,
-    "test_verdict",
-    "test_reason",
+    "verdict",
+    "reason",
     "wrong_components",
     "located",
 ]

@@ -116,7 +116,7 @@ def test_a_small_grid_passes_and_fills_every_table(serial):
     # 2 cases × (3 backends in float64 at 2 points + analytic in mp at x0), 1 direction
     assert len(tests) == 2 * (3 * 2 + 1)
     assert set(tests[tests["precision"] == "mp"]["point"]) == {0}
-    assert set(tests["test_verdict"]) <= {"pass", "exact"}
+    assert set(tests["verdict"]) <= {"pass", "exact"}
     assert serial.ok and serial.failures.empty
     assert set(serial.orders["remainder"]) >= {"r0", "r1"}
     g = serial.gradients
@@ -168,10 +168,10 @@ def test_extra_case_paths_reach_the_workers_and_wrong_gradients_fail(tmp_path):
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         result = fo.run(["wrong_bowl"], **kw, backends=["analytic", "central"], executor=pool)
     tests = result.tests.set_index("backend")
-    assert tests.loc["analytic", "test_verdict"] == "fail"
+    assert tests.loc["analytic", "verdict"] == "fail"
     assert tests.loc["analytic", "wrong_components"] == "1"
     assert tests.loc["analytic", "located"].startswith("[1] analytic -2.25, reference -1.5")
-    assert tests.loc["central", "test_verdict"] == "pass"
+    assert tests.loc["central", "verdict"] == "pass"
     assert not result.ok and list(result.failures["case"]) == ["wrong_bowl"]
     g = result.gradients.set_index("backend")
     # Component 1 is 1.5x its true value: the normwise error is |0.5 g_1| / ‖g‖∞.
