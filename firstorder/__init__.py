@@ -4,8 +4,9 @@ The public API; the implementation lives in private modules.
 """
 
 from ._version import __version__
+from .case.loading import builtin_cases_dir, load_cases, resolve_case
 from .case.model import Case, case
-from .case.registry import LoadProblem, Registry, builtin_cases_dir, load_cases, resolve_case
+from .case.registry import LoadProblem, Registry
 from .errors import CaseError, FirstOrderError, NotApplicableError
 from .gradients.backends import BACKENDS, GradientResult, backends, gradient
 from .numbers import DEFAULT_DPS, PRECISIONS, Context, context

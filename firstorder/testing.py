@@ -38,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from .case.loading import load_cases, resolve_case
 from .case.model import Case
-from .case.registry import Registry, load_cases, resolve_case
+from .case.registry import Registry
 from .errors import FirstOrderError
 from .taylor.harness import PASS_TOL
 

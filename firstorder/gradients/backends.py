@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
-from ..case.registry import resolve_case
 from ..errors import FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..vocab import GRADIENT_PRECISIONS

@@ -10,16 +10,17 @@ arguments give the same tables serially, on a process pool or on Dask.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from ..case.registry import Registry, load_cases
+from ..case.loading import load_cases
+from ..case.registry import Registry
 from ..numbers import DEFAULT_DPS
+from .executors import Pool, dispatch
 from .spec import (
     DEFAULT_BACKENDS,
     DEFAULT_DIRECTIONS,
@@ -36,7 +37,7 @@ from .spec import (
     resolve_spec,
     taylor_directions,
 )
-from .tasks import FIT_COLUMNS, TaskResult, run_task, sweep_steps
+from .tasks import FIT_COLUMNS, run_task, sweep_steps
 
 __all__ = [
     "DEFAULT_BACKENDS",
@@ -84,6 +85,10 @@ class RunResult:
         Case files or cases that failed to load: ``source, line, case, problem``.
     wall_time_s : float
         Seconds the grid took (timing: excluded from comparisons).
+    timing : dict
+        Where and how fast the tasks ran: workers, groups, wall time, the summed task
+        times (serial-equivalent), the speed-up and the overhead (see
+        :mod:`.executors`).
     """
 
     spec: RunSpec
@@ -95,6 +100,7 @@ class RunResult:
     cases: pd.DataFrame
     problems: pd.DataFrame
     wall_time_s: float = 0.0
+    timing: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """The orders table: one row per Taylor test and fitted remainder."""
@@ -143,6 +149,7 @@ class RunResult:
             ],
             "problems": self.problems.to_dict("records"),
             "wall_time_s": self.wall_time_s,
+            "timing": self.timing,
         }
 
 
@@ -289,22 +296,15 @@ def run_spec(
     executor: Executor | None = None,
     progress: ProgressFn | None = None,
     explicit: bool = False,
+    pool: Pool | None = None,
 ) -> RunResult:
-    """Run a resolved :class:`RunSpec` (see :func:`run`)."""
+    """Run a resolved :class:`RunSpec` (see :func:`run`); ``pool`` overrides ``executor``."""
     reg = registry if registry is not None else load_cases(*spec.case_paths)
     tasks, skipped = build_tasks(spec, reg)
-    start = time.perf_counter()
-    # Submit the largest cases first so that a pool stays busy; order results by index.
-    order = sorted(tasks, key=lambda t: (-t.dim * max(1, len(t.cells)), t.index))
-    results: list[TaskResult | None] = [None] * len(tasks)
-    total = len(tasks)
-    stream = map(run_task, order) if executor is None else executor.map(run_task, order)
-    for done, (task, res) in enumerate(zip(order, stream, strict=True), start=1):
-        results[task.index] = res
-        if progress is not None:
-            progress(done, total, task.label)
-    wall = time.perf_counter() - start
-    got = [r for r in results if r is not None]
+    if pool is None:
+        workers = int(getattr(executor, "_max_workers", 2)) if executor is not None else 1
+        pool = Pool(executor, workers=workers, kind="serial" if executor is None else "executor")
+    got, timing = dispatch(tasks, pool, progress)
     orders = pd.DataFrame([row for r in got for row in r.orders], columns=_ORDERS_COLUMNS)
     taylor_frames = [r.taylor for r in got if r.taylor is not None]
     taylor = pd.concat(taylor_frames, ignore_index=True) if taylor_frames else pd.DataFrame()
@@ -320,5 +320,6 @@ def run_spec(
         skipped=skipped,
         cases=_cases_frame(reg, spec.cases),
         problems=_problems_frame(reg, spec, explicit),
-        wall_time_s=round(wall, 3),
+        wall_time_s=timing["wall_s"],
+        timing=timing,
     )

@@ -29,8 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import load_cases
 from ..case.model import Case
-from ..case.registry import Registry, load_cases
+from ..case.registry import Registry
+from ..case.shipping import CaseOrigin
 from ..errors import FirstOrderError, choices, unknown
 from ..numbers import DEFAULT_DPS
 from ..vocab import DEFAULT_RUN_PRECISIONS, RUN_PRECISIONS
@@ -157,6 +159,9 @@ class Task:
         The run's seed and mp digits.
     sweeps : tuple of str
         Backends whose step sweep runs here (only at x0).
+    origin : CaseOrigin or None
+        Where the case came from; the worker loads it from there (a user's file travels
+        with the task as text). None: resolve ``case`` with ``case_paths``.
     """
 
     index: int
@@ -170,6 +175,7 @@ class Task:
     seed: int
     dps: int
     sweeps: tuple[str, ...] = ()
+    origin: CaseOrigin | None = None
 
     @property
     def label(self) -> str:
@@ -339,6 +345,7 @@ def build_tasks(spec: RunSpec, registry: Registry) -> tuple[list[Task], pd.DataF
                     seed=spec.seed,
                     dps=spec.dps,
                     sweeps=sweeps if k == 0 else (),
+                    origin=registry.origins.get(name),
                 )
             )
     frame = pd.DataFrame(skipped, columns=["case", "backend", "precision", "reason"])

@@ -9,30 +9,60 @@ worker). Task 0 of each case also sweeps the step of each finite-difference back
 
 from __future__ import annotations
 
+import dataclasses
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..case.loading import load_origin, resolve_case
 from ..case.model import Case
-from ..case.registry import resolve_case
+from ..case.shipping import WorkerError, worker_name
 from ..errors import FirstOrderError
 from ..numbers import context
 from .spec import REF_FULL_MAX_DIM, REF_SAMPLE, SWEEP_DPS, Task, _mix, direction_seed, point_of
 
-__all__ = ["FIT_COLUMNS", "CellFailure", "TaskResult", "run_task", "sweep_steps"]
+__all__ = [
+    "FIT_COLUMNS",
+    "CellFailure",
+    "TaskResult",
+    "TaskTiming",
+    "run_task",
+    "run_tasks",
+    "sweep_steps",
+]
+
+
+@dataclass(frozen=True)
+class TaskTiming:
+    """How long a task took, and where.
+
+    Attributes
+    ----------
+    wall_s, cpu_s : float
+        Wall-clock and CPU seconds of the task in its worker.
+    worker : str
+        The worker that ran it.
+    """
+
+    wall_s: float
+    cpu_s: float
+    worker: str
 
 
 @dataclass(frozen=True, eq=False)
 class TaskResult:
-    """What a task sends back: rows of the run's tables (plain records)."""
+    """What a task sends back: rows of the run's tables (plain records), and its timing."""
 
     index: int
     orders: list[dict[str, Any]] = field(default_factory=list)
     taylor: pd.DataFrame | None = None
     gradients: list[dict[str, Any]] = field(default_factory=list)
     steps: pd.DataFrame | None = None
+    timing: TaskTiming | None = None
 
 
 _REF_CACHE: dict[tuple[Any, ...], tuple[np.ndarray | None, np.ndarray, str]] = {}
@@ -190,7 +220,7 @@ def run_task(task: Task) -> TaskResult:
     """
     from ..gradients.backends import gradient
 
-    c = resolve_case(task.case, task.case_paths)
+    c = _case_of(task)
     x = point_of(c, task.point, task.n_points, task.seed)
     orders: list[dict[str, Any]] = []
     taylor: list[pd.DataFrame] = []
@@ -232,6 +262,38 @@ def run_task(task: Task) -> TaskResult:
         gradients=grads,
         steps=steps,
     )
+
+
+def _case_of(task: Task) -> Case:
+    """The task's case, loaded from where the client found it."""
+    if task.origin is not None:
+        return load_origin(task.case, task.origin)
+    return resolve_case(task.case, task.case_paths)
+
+
+def run_tasks(tasks: Sequence[Task]) -> list[TaskResult]:
+    """Run a group of tasks in one process, each timed; errors name the worker and case.
+
+    Raises
+    ------
+    WorkerError
+        One line naming this worker and the task's case, whatever the task raised.
+    """
+    out = []
+    for task in tasks:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            res = run_task(task)
+        except WorkerError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reaches the client as one line
+            detail = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+            raise WorkerError(
+                f"task `{task.label}` failed on worker `{worker_name()}`: {detail}"
+            ) from None
+        timed = TaskTiming(time.perf_counter() - wall, time.process_time() - cpu, worker_name())
+        out.append(dataclasses.replace(res, timing=timed))
+    return out
 
 
 def _taylor_in_direction(

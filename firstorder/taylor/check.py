@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
-from ..case.registry import resolve_case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
 from .harness import TaylorResult, _taylor

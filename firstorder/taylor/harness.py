@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
-from ..case.registry import resolve_case
 from ..errors import FirstOrderError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..vocab import TAYLOR_PRECISIONS
