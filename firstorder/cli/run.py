@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor
 from typing import Any
 
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS
 from ..report.runfolder import DEFAULT_BASE, RunFolder
+from ..studies.executors import DASK_HINT, open_pool
 from ..studies.grid import (
     DEFAULT_BACKENDS,
     DEFAULT_DIRECTIONS,
@@ -31,7 +29,6 @@ __all__ = ["add_parser"]
 
 #: Seconds between plain progress lines when stderr is not a terminal.
 PLAIN_PROGRESS_EVERY = 5.0
-_DASK_HINT = 'install it with `pip install "firstorder[dask]"`'
 
 
 def add_parser(sub: Any) -> None:
@@ -113,48 +110,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run_command)
 
 
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
-    if args.dask:
-        # installed: `run_command` checked before any work started
-        from distributed import Client, LocalCluster
-
-        if args.dask == "local":
-            cluster = LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            cluster = None
-            try:
-                client = Client(args.dask, timeout="10s")
-            except OSError as exc:
-                raise FirstOrderError(
-                    f"cannot reach the Dask scheduler at `{args.dask}` ({exc}); give its "
-                    "address (tcp://host:8786) or `local`."
-                ) from None
-        try:
-            yield client.get_executor()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    if args.jobs < 1:
-        raise FirstOrderError(f"`--jobs` must be at least 1, not `{args.jobs}`.")
-    if args.jobs == 1:
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
 class _Progress:
     """tqdm on a terminal, plain lines every few seconds otherwise, nothing if quiet."""
 
@@ -212,7 +167,7 @@ def run_command(args: argparse.Namespace) -> int:
             import distributed  # noqa: F401
         except ImportError:
             raise FirstOrderError(
-                f"`--dask` needs Dask distributed, which is not installed; {_DASK_HINT}."
+                f"`--dask` needs Dask distributed, which is not installed; {DASK_HINT}."
             ) from None
     # A case file that does not load is bad input: stop before any work or any write.
     loaded = registry_from(args)
@@ -236,13 +191,9 @@ def run_command(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     with folder:
         try:
-            with _executor(args) as executor:
+            with open_pool(args.dask, args.jobs) as pool:
                 result = run_spec(
-                    spec,
-                    registry,
-                    executor=executor,
-                    progress=progress,
-                    explicit=bool(args.case),
+                    spec, registry, pool=pool, progress=progress, explicit=bool(args.case)
                 )
         finally:
             progress.close()

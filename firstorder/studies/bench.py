@@ -139,7 +139,7 @@ def bench_gradients(
         else the mp reference up to :data:`REFERENCE_MAX_N`, else the complex step),
         ``peak_memory`` (bytes, one traced call), ``status``.
     """
-    from ..case.registry import resolve_case
+    from ..case.loading import resolve_case
     from ..gradients.backends import BACKENDS, gradient
 
     names = [b for b in BENCH_BACKENDS if b in BACKENDS] if backends is None else list(backends)

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import load_cases
 from ..case.model import Case
-from ..case.registry import Registry, load_cases
+from ..case.registry import Registry
 from ..errors import FirstOrderError, choices
 from ..numbers import Context, context
 

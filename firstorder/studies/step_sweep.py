@@ -181,7 +181,7 @@ def step_sweep(
         For an unknown or unstepped backend, a bad precision or step, or a case on which
         the backend is not applicable.
     """
-    from ..case.registry import resolve_case
+    from ..case.loading import resolve_case
     from ..gradients.backends import BACKENDS, gradient
     from ..vocab import GRADIENT_PRECISIONS
 

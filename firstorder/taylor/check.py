@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
 from ..case.points import as_point
-from ..case.registry import resolve_case
 from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..vocab import TAYLOR_PRECISIONS

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from ..case.loading import resolve_case
 from ..case.model import Case
 from ..case.points import as_point
-from ..case.registry import resolve_case
 from ..errors import FirstOrderError, unknown
 from ..gradients.steps import taylor_steps
 from ..numbers import DEFAULT_DPS, Array, Context, context
