@@ -25,7 +25,7 @@ import numpy as np
 
 from ..case.model import Case
 from ..errors import FirstOrderError
-from ..numbers import Array, Context
+from ..numbers import Array, Context, context
 from .backends import GradientResult, gradient
 
 __all__ = ["AGREEMENT", "VerifiedReference", "verified_partials"]
@@ -103,8 +103,27 @@ def _richardson(r: Case, u: Array) -> tuple[Array, Array] | str:
     return vals, err
 
 
+def _loses_mp(r: Case, u: Array) -> str:
+    """Why the cost cannot carry mp digits (it returns other numbers), or ``""``.
+
+    A cost through ``float()`` gives an mp derivative of exactly 0, which agrees with
+    real differences wherever the true derivative is 0 too: only its type tells.
+    """
+    mp = context("mp", MP_DPS)
+    try:
+        out = np.asarray(r.cost(mp.asarray(u), mp), dtype=object).reshape(-1)
+    except Exception as exc:  # noqa: BLE001 - reported as the candidate's refusal
+        return f"the cost fails in mp ({type(exc).__name__}: {exc})"
+    lost = next((t for t in out if not hasattr(t, "_mpf_")), None)
+    return f"the cost returns `{type(lost).__name__}` for mp input" if lost is not None else ""
+
+
 def _candidate(r: Case, u: Array, backend: str) -> tuple[Array, Array] | str:
     """A complex-step or mp candidate, or why it does not apply."""
+    if backend == "reference":
+        why = _loses_mp(r, u)
+        if why:
+            return why
     try:
         with np.errstate(all="ignore"):
             res = gradient(r, u, backend=backend, dps=MP_DPS)

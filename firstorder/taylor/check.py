@@ -71,7 +71,7 @@ class CheckResult:
         for r in self.results:
             if r.diagnosis is not None:
                 dec = r
-                out["diagnosis"] = r.diagnosis.to_frame().to_dict(orient="records")
+                out["diagnosis"] = r.diagnosis.to_records()
                 break
         out["h_min"], out["h_max"] = dec.to_dict()["h_min"], dec.to_dict()["h_max"]
         return out

@@ -8,6 +8,7 @@ failing blocks finds each wrong component in O(log n) tests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,16 @@ class Diagnosis:
                 "error_estimate": err,
             }
         )
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """The rows of :meth:`to_frame` as JSON-able dicts (None where not finite)."""
+        return [
+            {
+                str(k): (None if isinstance(x, float) and not math.isfinite(x) else x)
+                for k, x in r.items()
+            }
+            for r in self.to_frame().to_dict(orient="records")
+        ]
 
 
 def _block_direction(n: int, block: Array, rng: np.random.Generator) -> Array:

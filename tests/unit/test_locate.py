@@ -190,3 +190,20 @@ def test_reference_at_zero_gives_no_ratio_rather_than_infinity():
     diag = next(r.diagnosis for r in res.results if r.diagnosis is not None)
     assert abs(diag.reference[0]) <= diag.error_estimate[0]
     assert math.isnan(diag.ratio[0])
+
+
+def test_mp_through_float_is_not_trusted_even_where_it_happens_to_be_right():
+    """At a zero derivative, mp through `float()` gives 0 and agrees with differences;
+    only the type of what the cost returns gives it away. The JSON holds no NaN."""
+    import json
+
+    def cost(v):
+        return float(v[0] ** 2 + v[1] ** 3)
+
+    def grad(v):
+        return np.array([2 * v[0], 1.0])
+
+    res = fo.check_gradient(cost, grad, [0.5, 0.0])
+    row = res.to_dict()["diagnosis"][0]
+    assert row["method"] == "richardson" and row["ratio"] is None
+    json.dumps(res.to_dict()["diagnosis"], allow_nan=False)
