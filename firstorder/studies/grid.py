@@ -164,6 +164,9 @@ _ORDERS_COLUMNS = [
     "reason",
     "wrong_components",
     "located",
+    "judgement",
+    "detection_bound",
+    "detection_bound_rel",
 ]
 _GRAD_COLUMNS = [
     "case",

@@ -163,6 +163,9 @@ def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         "reason": result.reason,
         "wrong_components": ";".join(str(int(i)) for i in result.wrong_components),
         "located": _located(result, keys["backend"]),
+        "judgement": getattr(result, "judgement", ""),
+        "detection_bound": getattr(result, "detection_bound", np.nan),
+        "detection_bound_rel": getattr(result, "detection_bound_relative", np.nan),
     }
     if len(fits) == 0:
         row: dict[str, Any] = dict.fromkeys(FIT_COLUMNS, np.nan)

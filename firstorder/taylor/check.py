@@ -38,6 +38,9 @@ class CheckResult:
         0-based indices of the wrong components.
     results : tuple of TaylorResult
         One per direction.
+    detection_bound, detection_bound_relative : float
+        The smallest error of ∇C·d, along the most sensitive direction tested, that
+        the test would have detected (absolute, and relative to ‖∇C‖).
     """
 
     verdict: str
@@ -46,6 +49,8 @@ class CheckResult:
     order_ci: tuple[float, float]
     wrong_components: tuple[int, ...]
     results: tuple[TaylorResult, ...]
+    detection_bound: float = math.inf
+    detection_bound_relative: float = math.inf
 
     @property
     def ok(self) -> bool:
@@ -67,6 +72,8 @@ class CheckResult:
             "order_ci": [None if not math.isfinite(t) else t for t in self.order_ci],
             "wrong_components": list(self.wrong_components),
             "directions": [r.to_dict() for r in self.results],
+            "detection_bound": _json(self.detection_bound),
+            "detection_bound_relative": _json(self.detection_bound_relative),
         }
         for r in self.results:
             if r.diagnosis is not None:
@@ -249,7 +256,15 @@ def _combine(results: list[TaylorResult]) -> CheckResult:
         order_ci=decided.order_ci,
         wrong_components=decided.wrong_components,
         results=tuple(results),
+        detection_bound=min((r.detection_bound for r in results), default=math.inf),
+        detection_bound_relative=min(
+            (r.detection_bound_relative for r in results), default=math.inf
+        ),
     )
+
+
+def _json(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
 
 
 #: Directions :func:`detect` tests along by default.

@@ -6,6 +6,7 @@ gradient's values and the steps, and never locates (locating calls it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,9 @@ from ..case.model import Case
 from ..errors import FirstOrderError
 from ..gradients.steps import taylor_steps
 from ..numbers import Array, Context, context
-from .fit import fit_remainder
-from .remainders import cost_length, measure_floors, sample_remainders
+from .detection import ALLOW, ALLOW_STATIONARY, detect_error
+from .fit import Fit, fit_remainder
+from .remainders import Samples, cost_length, measure_floors, sample_remainders
 from .result import TaylorResult
 from .verdict import Evidence, judge, predicted_decades
 
@@ -64,6 +66,10 @@ def judge_direction(
     if floors.r2 is not None:
         fits["r2"], masks["r2"], tail2 = fit_remainder("r2", s.h, s.r2, floors.r2, None, 3)
     predicted = predicted_decades(s.h, s.r1, floors.r1, s.dhd)
+    gnorm = float(np.linalg.norm(cx.to_float(g)))
+    scale = max(1.0, float(np.max(np.abs(v64))))
+    allowance = s.eps * (ALLOW * gnorm + ALLOW_STATIONARY * _curvature(s, fit1, mask1) * scale)
+    detection = detect_error(s.h, s.s1, s.s1_sigma, allowance)
     evidence = Evidence(
         samples=s,
         floors=floors,
@@ -74,16 +80,18 @@ def judge_direction(
         precision=precision,
         dps=dps,
         backend=backend,
-        gnorm=float(np.linalg.norm(cx.to_float(g))),
-        scale=max(1.0, float(np.max(np.abs(v64)))),
+        gnorm=gnorm,
+        scale=scale,
+        detection=detection,
+        allowance=allowance,
     )
-    verdict, reason, h_star = judge(evidence)
+    judged = judge(evidence)
     return TaylorResult(
         case=c.name,
         gradient=label,
         precision=precision,
-        verdict=verdict,
-        reason=reason,
+        verdict=judged.verdict,
+        reason=judged.reason,
         order=fit1.order,
         order_ci=fit1.order_ci,
         h_min=fit1.h_min,
@@ -93,7 +101,7 @@ def judge_direction(
         orders=fits,
         wrong_components=(),
         diagnosis=None,
-        h_star=h_star,
+        h_star=judged.h_star,
         steps=s.h,
         remainders={
             "r0": s.r0,
@@ -103,6 +111,8 @@ def judge_direction(
             "linear": s.linear,
             "floor_r0": floors.r0,
             "floor_r1": floors.r1,
+            "s1": np.abs(s.s1),
+            "floor_s1": s.s1_sigma,
         },
         window=mask1,
         point=v64,
@@ -112,7 +122,24 @@ def judge_direction(
         curvature=s.dhd,
         dropped_steps=s.dropped,
         predicted_decades=predicted,
+        detection_bound=detection.bound,
+        detection_bound_relative=detection.bound / gnorm if gnorm > 0 else math.inf,
+        error_estimate=detection.error,
+        error_sd=detection.error_sd,
+        cost_noise=s.noise,
+        judgement=judged.judgement,
     )
+
+
+def _curvature(s: Samples, fit1: Fit, mask1: Array) -> float:
+    """|dᵀHd|: known, or read off r1/h² over the upper half of r1's clean window."""
+    if s.dhd is not None:
+        return abs(s.dhd)
+    idx = np.flatnonzero(mask1)
+    if len(idx) < 2:
+        return 0.0
+    top = idx[: max(2, len(idx) // 2)]
+    return float(2 * np.median(s.r1[top] / s.h[top] ** 2))
 
 
 def fails_along(

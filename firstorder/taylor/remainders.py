@@ -24,9 +24,13 @@ import numpy as np
 from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import Array, Context
+from .detection import KAPPA, cost_noise
 from .fit import local_orders, plateau_floor
 
 __all__ = ["Floors", "Samples", "cost_length", "measure_floors", "sample_remainders"]
+
+#: The noise probe evaluates C at v + kδd for k = −PROBE … PROBE.
+PROBE = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +64,14 @@ class Samples:
         ``|h²/2 dᵀHd|`` where known.
     eps : float
         The precision's unit round-off.
+    s1 : numpy.ndarray
+        The signed symmetric remainder ``(C(v + h d) − C(v − h d))/2 − ∇C·Δv`` (NaN
+        where ``C(v − h d)`` is not finite).
+    s1_sigma : numpy.ndarray
+        Its standard deviation under the noise model of
+        :mod:`~firstorder.taylor.detection` (κ included).
+    noise : float
+        The measured round-off σ of one cost value at ``v``.
     """
 
     h: Array
@@ -77,6 +89,9 @@ class Samples:
     wobble: Array
     quadratic: Array | None
     eps: float
+    s1: Array
+    s1_sigma: Array
+    noise: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,13 +139,21 @@ def sample_remainders(
     # cost changes then is its round-off noise at each step (conditioning included,
     # e.g. a sum of squares of residuals that nearly cancel).
     jitter = pts * (1 + 2 * cx.eps)
-    both, bad = _costs(c, np.concatenate([pts, jitter]), cx, h64)
-    top = _finite_steps(c.name, bad, h64)
-    vals, moved = both[: len(pts)], both[len(pts) :]
+    # The −h side of the symmetric remainder, and the noise probe v + kδd.
+    minus = v[None, :] - h[:, None] * d[None, :]
+    k = cx.asarray(np.arange(-PROBE, PROBE + 1, dtype=float))
+    probe = v[None, :] + (k * cx.asarray(h64[-1]))[:, None] * d[None, :]
+    m = len(pts)
+    both, bad = _costs(c, np.concatenate([pts, jitter, minus, probe]), cx, h64)
+    top = _finite_steps(c.name, bad[: 2 * m], h64)
+    vals, moved = both[:m], both[m : 2 * m]
+    back, probed = both[2 * m : 3 * m - 1], both[3 * m - 1 :]
+    back_bad = bad[2 * m : 3 * m - 1]
     dropped = h64[:top]
     if top:
         keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
         vals, moved = vals[keep], moved[keep]
+        back, back_bad, minus = back[top:], back_bad[top:], minus[top:]
         h64, h = h64[top:], h[top:]
     c0, ch = vals[0], vals[1:]
     gd = cx.sum(g * d)
@@ -144,6 +167,18 @@ def sample_remainders(
     lin_abs = cx.sum(cx.abs(g[None, :] * dv))
     rem1 = delta - lin
     f = cx.to_float
+    eps = float(cx.eps)
+    # The symmetric remainder, with the step actually taken on each side.
+    dvs = (pts[1:][-len(h64) :] - minus) / 2
+    sym = np.where(back_bad, np.nan, f((vals[1:] - back) / 2 - cx.sum(g[None, :] * dvs)))
+    sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
+    dvp = probe - v[None, :]
+    noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
+    sides = np.maximum(noise, eps * np.abs(f(vals[1:])))
+    sides_back = np.maximum(noise, eps * np.abs(np.where(back_bad, 0.0, f(back))))
+    sigma = np.hypot(np.hypot(sides, sides_back) / 2, eps * sym_terms)
+    # Round-off in steps that a probe at one place cannot see shows as a plateau.
+    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64, np.abs(sym)) / 3)
     dhd = quad = None
     r2 = np.full(len(h64), np.nan)
     if c.has_hessian:
@@ -166,7 +201,10 @@ def sample_remainders(
         terms=np.abs(f(lin_abs)),
         wobble=np.abs(f(moved - vals))[1:],
         quadratic=quad,
-        eps=float(cx.eps),
+        eps=eps,
+        s1=sym,
+        s1_sigma=sigma,
+        noise=noise,
     )
 
 
@@ -228,7 +266,8 @@ def cost_length(c: Case, v64: Array, g: Array | None, cx: Context) -> float | No
 def _costs(c: Case, pts: Array, cx: Context, h: Array) -> tuple[Array, Array]:
     """Evaluate the cost at all sweep points in one call; name the step if it raises.
 
-    ``pts`` holds the point and its ``len(h)`` steps, then the same again jittered.
+    ``pts`` holds the point and its ``len(h)`` steps, the same again jittered, the
+    ``len(h)`` steps on the −h side, then the noise probe.
     Floating-point overflow is no error here: it shows as a non-finite value, which
     the caller judges (at the largest steps it is pre-asymptotic). Returns the values
     and the mask of non-finite ones.
@@ -236,6 +275,10 @@ def _costs(c: Case, pts: Array, cx: Context, h: Array) -> tuple[Array, Array]:
     m = len(h) + 1
 
     def where(k: int) -> str:
+        if k >= 3 * m - 1:
+            return "near the point (noise probe)"
+        if k >= 2 * m:
+            return f"at step `h=-{h[k - 2 * m]:.3g}`"
         k = k % m
         return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
 

@@ -66,6 +66,19 @@ class TaylorResult:
         :data:`~firstorder.taylor.verdict.RESOLVABLE` decades the precision cannot
         resolve the Taylor test at this point; ``inconclusive`` is then the honest
         verdict.
+    detection_bound : float
+        The smallest |e·d| (error of ∇C·d) this test would have detected, from the
+        symmetric remainder s1 (inf where s1 could not be fitted).
+    detection_bound_relative : float
+        The same, relative to ‖∇C‖.
+    error_estimate, error_sd : float
+        The estimated e·d and its standard error.
+    cost_noise : float
+        The measured round-off σ of one cost value at the point.
+    judgement : str
+        ``""``, or ``"within-budget"``: a backend gradient that passes because its
+        measured error lies within what its formula can reach here (the reason
+        quotes the error); never a bare ``pass``.
     """
 
     case: str
@@ -93,6 +106,12 @@ class TaylorResult:
     curvature: float | None = None
     dropped_steps: Array = field(default_factory=lambda: np.zeros(0))
     predicted_decades: float = math.nan
+    detection_bound: float = math.inf
+    detection_bound_relative: float = math.inf
+    error_estimate: float = math.nan
+    error_sd: float = math.nan
+    cost_noise: float = math.nan
+    judgement: str = ""
 
     @property
     def ok(self) -> bool:
@@ -100,7 +119,9 @@ class TaylorResult:
         return self.verdict in ("pass", "exact")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per step: ``h``, ``r0``, ``r1``, ``r2``, local orders, ``in_window``."""
+        """One row per step: ``h``, ``r0``, ``r1``, ``r2``, local orders, ``in_window``,
+        ``s1`` and its noise ``floor_s1``, and the test's ``detection_bound`` (absolute,
+        and ``detection_bound_rel`` to ‖∇C‖) repeated on every row."""
         r = self.remainders
         frame = pd.DataFrame(
             {
@@ -116,6 +137,10 @@ class TaylorResult:
                 "local_order_r2": local_orders(self.steps, r["r2"]),
                 "floor_r1": r["floor_r1"],
                 "in_window": self.window,
+                "s1": r.get("s1", np.full(len(self.steps), np.nan)),
+                "floor_s1": r.get("floor_s1", np.full(len(self.steps), np.nan)),
+                "detection_bound": self.detection_bound,
+                "detection_bound_rel": self.detection_bound_relative,
             }
         )
         return frame
@@ -161,6 +186,11 @@ class TaylorResult:
             "h_star": json_number(self.h_star),
             "point": [float(t) for t in self.point],
             "direction": [float(t) for t in self.direction],
+            "detection_bound": json_number(self.detection_bound),
+            "detection_bound_relative": json_number(self.detection_bound_relative),
+            "error_estimate": json_number(self.error_estimate),
+            "error_sd": json_number(self.error_sd),
+            "judgement": self.judgement,
         }
         if self.diagnosis is not None:
             out["diagnosis"] = self.diagnosis.to_frame().to_dict(orient="records")

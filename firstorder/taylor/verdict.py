@@ -4,6 +4,28 @@ The r1 fit gives a first outcome (:func:`~firstorder.taylor.fit.fit_remainder`).
 rule below then refines it for one situation the fit alone misreads, and says why in
 its docstring. :func:`judge` applies them in order; each takes the verdict so far and
 returns the new one with its reason.
+
+**The decision rule.** The detector of gradient errors is the symmetric remainder s1
+(:mod:`~firstorder.taylor.detection`): the gradient is wrong along ``d`` when the
+intercept ``a = −e·d`` of ``s1(h)/h = a + b h²``, fitted over the steps the line
+describes, exceeds ``Z·sd(a)`` plus the gradient's own round-off ``A``. r1, the
+seed's quantity, is fitted and reported; its verdict stands where s1 agrees with it:
+
+* s1 finds an error → ``fail`` (whatever r1 says: its h² term hides ``h|e·d|`` over
+  all but the smallest steps);
+* r1 falls at order 1 but s1 rules the error out → ``inconclusive``, with both
+  readings (a fit whose interval excludes the expected order is never a bare pass);
+* r1's interval lies just below 2 and s1 rules out any error above its bound →
+  ``pass``, saying so and quoting the interval;
+* s1 cannot be formed (the cost is not finite on the −h side) → r1 and r2 decide as
+  before, with ``A`` in place of a blanket √eps guard.
+
+Every verdict then states its reach: the smallest ``|e·d|`` that s1 would have
+detected, absolute and relative to ‖∇C‖. **False alarms**: a right gradient fails
+only when the fitted intercept lies ``Z`` = 8 standard errors from zero and above
+``A``; the window admits only steps where the ``h⁴`` term stays within 3 noise
+deviations of the line, so its bias is a few standard errors at most, and the noise
+is taken twice as large as measured (see :mod:`~firstorder.taylor.detection`).
 """
 
 from __future__ import annotations
@@ -16,10 +38,11 @@ import numpy as np
 
 from ..numbers import Array
 from ..vocab import Verdict
+from .detection import Detection
 from .fit import FAIL_TOL, MIN_DECADES, PASS_TOL, SAFETY, Fit, LogLogFit, local_orders
 from .remainders import Floors, Samples
 
-__all__ = ["RESOLVABLE", "Evidence", "judge", "predicted_decades"]
+__all__ = ["RESOLVABLE", "Evidence", "Judged", "judge", "predicted_decades"]
 
 #: Decades of predicted clean window (see :func:`predicted_decades`) from which on
 #: a precision is expected to resolve the Taylor test: the one decade a window needs,
@@ -51,6 +74,10 @@ class Evidence:
         ‖∇C‖ of the gradient under test.
     scale : float
         ``max(1, ‖v‖∞)``.
+    detection : Detection
+        What the symmetric remainder s1 says.
+    allowance : float
+        ``A``: the gradient's own round-off (see :mod:`~firstorder.taylor.detection`).
     """
 
     samples: Samples
@@ -64,25 +91,42 @@ class Evidence:
     backend: str | None
     gnorm: float
     scale: float
+    detection: Detection
+    allowance: float
 
 
 Rule = Callable[[Verdict, str, Evidence], tuple[Verdict, str]]
 
 
-def judge(ev: Evidence) -> tuple[Verdict, str, float | None]:
-    """Apply the rules to the r1 fit's outcome.
+@dataclass(frozen=True)
+class Judged:
+    """The outcome of the rules.
 
-    Returns
-    -------
-    tuple
-        The verdict, its one-line reason and, for a backend gradient, ``h*`` (the
-        step below which r1 stops falling at order 2).
+    Attributes
+    ----------
+    verdict, reason
+        The verdict and its one line.
+    h_star : float or None
+        For a backend gradient, the step below which r1 stops falling at order 2.
+    judgement : str
+        ``""``, or ``"within-budget"`` when a backend gradient passes because its
+        error, measured, lies within what its formula can reach here.
     """
+
+    verdict: Verdict
+    reason: str
+    h_star: float | None = None
+    judgement: str = ""
+
+
+def judge(ev: Evidence) -> Judged:
+    """Apply the rules to the r1 fit's outcome, then judge a backend's budget and
+    state the test's reach."""
     fit1 = ev.fits["r1"]
     verdict, reason = fit1.verdict, fit1.reason
     rules: tuple[Rule, ...] = (
         pre_asymptotic_only,
-        error_within_gradient_roundoff,
+        symmetric_remainder_decides,
         second_order_check,
         explain_exact,
         explain_unresolved,
@@ -90,7 +134,28 @@ def judge(ev: Evidence) -> tuple[Verdict, str, float | None]:
     )
     for rule in rules:
         verdict, reason = rule(verdict, reason, ev)
-    return backend_judgement(verdict, reason, ev)
+    judged = backend_judgement(verdict, reason, ev)
+    return Judged(
+        judged.verdict,
+        state_reach(judged.verdict, judged.reason, ev),
+        judged.h_star,
+        judged.judgement,
+    )
+
+
+def state_reach(verdict: Verdict, reason: str, ev: Evidence) -> str:
+    """Every verdict says how small an error it would have caught.
+
+    A pass is only as strong as the smallest |e·d| the test could see; an
+    inconclusive result says what bound it did reach.
+    """
+    det = ev.detection
+    if verdict == "fail" or not math.isfinite(det.bound):
+        return reason
+    rel = f" ({det.bound / ev.gnorm:.1g} of ‖∇C‖)" if ev.gnorm > 0 else ""
+    if verdict == "inconclusive":
+        return f"{reason[:-1]} (s1 reached: errors of ∇C·d above {det.bound:.2g}{rel})."
+    return f"{reason[:-1]}; any error in ∇C·d above {det.bound:.2g}{rel} would have been detected."
 
 
 # -- the rules -----------------------------------------------------------------------------
@@ -122,26 +187,33 @@ def pre_asymptotic_only(verdict: Verdict, reason: str, ev: Evidence) -> tuple[Ve
     return verdict, reason
 
 
-def error_within_gradient_roundoff(
-    verdict: Verdict, reason: str, ev: Evidence
-) -> tuple[Verdict, str]:
-    """An order-1 tail whose implied error is below √eps·‖∇C‖ is not a finding.
+def symmetric_remainder_decides(verdict: Verdict, reason: str, ev: Evidence) -> tuple[Verdict, str]:
+    """s1, whose curvature term cancels, decides whether the gradient is wrong.
 
-    An order-1 tail means ∇C·d off by e ≈ r1/h. Below the gradient's own round-off
-    it is the cost's hidden round-off instead. (Skipped where the coefficient check
-    decided the fail.)
+    r1 = |e h + dᵀHd h²/2 + …| shows an error e only below h ≈ |e|/|dᵀHd|, often
+    under the round-off floor; s1 = |−e h + c₃ h³ + …| shows it over many more
+    decades. Where s1 finds an error, the test fails; where it rules out any error
+    above its bound, r1's order-1 or low-order reading is not a finding.
     """
-    fit1 = ev.fits["r1"]
-    if verdict != "fail" or fit1.coefficient_agreement is not None:
+    det, fit1 = ev.detection, ev.fits["r1"]
+    if det.n_steps == 0:
         return verdict, reason
-    mask = ev.masks["r1"]
-    e = implied_error(ev.samples.h[mask], ev.samples.r1[mask])
-    guard = math.sqrt(ev.samples.eps) * ev.gnorm
-    if e <= guard:
+    if det.found:
+        rel = abs(det.error) / ev.gnorm if ev.gnorm > 0 else math.inf
+        also = f"; {fit1.reason[:-1]}" if fit1.verdict == "fail" else ""
+        return "fail", (
+            f"s1 = |(C(v+hd) − C(v−hd))/2 − h∇C·d| keeps an order-1 term: ∇C·d is off by "
+            f"{det.error:.3g} ± {det.error_sd:.1g} ({rel:.2g} of ‖∇C‖){also}."
+        )
+    if verdict == "fail" and fit1.verdict == "fail" and fit1.coefficient_agreement is None:
         return "inconclusive", (
-            f"{fit1.reason[:-1]}, but the implied error of ∇C·d ({e:.2g}) is within "
-            f"the {ev.precision} round-off of the gradient (√eps·‖∇C‖ = {guard:.2g}): "
-            "not a finding."
+            f"{fit1.reason[:-1]}, but s1 rules out an error of ∇C·d above "
+            f"{det.bound:.2g}: the r1 tail is round-off the floor estimate missed, not a finding."
+        )
+    if verdict == "pass" and fit1.order_ci[1] < fit1.expected_order:
+        return "pass", (
+            f"{fit1.reason[:-1]}, short of 2 (higher-order terms, not an error: s1 rules out "
+            "any error above its bound)."
         )
     return verdict, reason
 
@@ -152,18 +224,18 @@ def second_order_check(verdict: Verdict, reason: str, ev: Evidence) -> tuple[Ver
     With second derivatives known, ``r2 = |e h + O(h³)|`` for a gradient off by ``e``
     along ``d``: at small steps r2 falls at order 1 instead of 3, long before ``e h``
     can beat the ``h²`` term of r1. (A wrong Hessian makes r2 fall at order 2, which
-    is not the gradient's fault.) The implied error ``e ≈ r2/h`` must also exceed
-    ``sqrt(eps)·‖∇C‖ + eps^(3/4)·|dᵀHd|·max(1, ‖v‖∞)``, so that the gradient's own
-    round-off never fails it, not even at a stationary point where ∇C ≈ 0 and the
-    terms summed in it are of the size of H·v.
+    is not the gradient's fault.) The implied error ``e ≈ r2/h`` must also exceed the
+    gradient's own round-off ``A``. Only where s1 cannot be formed: it detects the
+    same error without needing second derivatives.
     """
     tail, s = ev.tail2, ev.samples
+    if ev.detection.n_steps > 0:
+        return verdict, reason  # s1 decided
     if verdict != "pass" or tail is None or not tail.ci[1] < 2 - FAIL_TOL:
         return verdict, reason
     mask = ev.masks["r2"]
     e = implied_error(s.h[mask], s.r2[mask])
-    hscale = abs(s.dhd or 0.0) * ev.scale
-    if e <= math.sqrt(s.eps) * ev.gnorm + s.eps**0.75 * hscale:
+    if e <= ev.allowance:
         return verdict, reason
     rel = e / ev.gnorm if ev.gnorm > 0 else math.inf
     return "fail", (
@@ -227,32 +299,31 @@ def note_dropped_steps(verdict: Verdict, reason: str, ev: Evidence) -> tuple[Ver
 # -- backend gradients -----------------------------------------------------------------------
 
 
-def backend_judgement(
-    verdict: Verdict, reason: str, ev: Evidence
-) -> tuple[Verdict, str, float | None]:
+def backend_judgement(verdict: Verdict, reason: str, ev: Evidence) -> Judged:
     """A backend's gradient is judged against its formula's error budget.
 
-    A backend's gradient carries its formula's error e: below h*, r1 ≈ h·|e·d| falls
-    at order 1. That is the backend's expected behaviour, not a wrong gradient, when
-    |e·d| (read off the smallest clean steps of r1, or of r2 where the second-order
-    check measured it) is within the budget of its formula.
+    A backend's gradient carries its formula's error e: s1 shows it (and, below h*,
+    r1 ≈ h·|e·d| falls at order 1). That is the backend's expected behaviour, not a
+    wrong gradient, when |e·d| is within the budget of its formula. Such a pass is
+    not a bare one: it is named ``within-budget`` and quotes the error it achieved.
     """
-    fit1, s, backend = ev.fits["r1"], ev.samples, ev.backend
+    fit1, s, backend, det = ev.fits["r1"], ev.samples, ev.backend, ev.detection
     tail = verdict == "fail" or (verdict == "inconclusive" and fit1.verdict == "fail")
     if backend is None or backend == "analytic" or not (verdict == "pass" or tail):
-        return verdict, reason, None
+        return Judged(verdict, reason)
     mask = ev.masks["r1"]
     h_star = _h_star(s.h, s.r1, mask)
     if not tail:
-        return verdict, reason, h_star
+        return Judged(verdict, reason, h_star)
     from ..gradients.budget import backend_budget
 
     idx = np.flatnonzero(mask)
-    if len(idx) < 2:
-        return verdict, reason, h_star
-    err = _second_order_error(verdict, ev)
-    if err is None:
-        err = implied_error(s.h[idx], s.r1[idx])
+    if det.found:
+        err = abs(det.error)
+    elif len(idx) >= 2:
+        err = _second_order_error(verdict, ev) or implied_error(s.h[idx], s.r1[idx])
+    else:
+        return Judged(verdict, reason, h_star)
     budget = backend_budget(backend, ev.precision, ev.dps, ev.gnorm, abs(s.cost), ev.scale)
     if budget is None or not err <= budget:
         if budget is not None:
@@ -260,25 +331,15 @@ def backend_judgement(
                 f"{reason[:-1]}; the implied error of ∇C·d ({err:.2g}) exceeds what "
                 f"`{backend}` should make here ({budget:.2g})."
             )
-        return verdict, reason, h_star
-    within = f"(|e·d| ≈ {err:.2g}, within the {budget:.2g} its formula allows)"
-    if h_star is None or h_star >= s.h[idx[0]]:
-        return (
-            "pass",
-            (
-                f"r1 is the `{backend}` gradient's own error h·|e·d| at every clean step "
-                f"{within}; no h² term shows above it."
-            ),
-            h_star,
-        )
-    return (
-        "pass",
-        (
-            f"r1 falls at order 2 down to h* = {h_star:.3g}; below it the `{backend}` "
-            f"gradient's own error takes over {within}."
-        ),
-        h_star,
+        return Judged(verdict, reason, h_star)
+    rel = f" ({err / ev.gnorm:.2g} of ‖∇C‖)" if ev.gnorm > 0 else ""
+    why = (
+        f"as accurate as `{backend}` can be here: its error |e·d| ≈ {err:.2g}{rel} is "
+        f"within the {budget:.2g} its formula allows"
     )
+    if h_star is not None and len(idx) and h_star < s.h[idx[0]]:
+        why += f" (r1 falls at order 2 down to h* = {h_star:.3g}, then shows that error)"
+    return Judged("pass", why + ".", h_star, "within-budget")
 
 
 def _second_order_error(verdict: Verdict, ev: Evidence) -> float | None:
