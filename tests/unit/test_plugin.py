@@ -192,3 +192,22 @@ def test_one_point_validator_behind_taylor_gradient_and_check() -> None:
                 call(bad)
     with pytest.raises(fo.FirstOrderError, match=r"the `point` has length 3 but case `seed`"):
         fo.gradient(c, [1.0, 2.0, 3.0])
+
+
+def test_the_hooks_only_module_alone_provides_marker_and_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    """Whatever entry point this environment installed, the new module does the job."""
+    pytester.makepyfile(
+        test_cases="""
+import pytest
+
+@pytest.mark.firstorder_cases(names=["seed", "rosenbrock"])
+def test_named(firstorder_case):
+    assert firstorder_case.name in ("seed", "rosenbrock")
+"""
+    )
+    result = pytester.runpytest(
+        "-q", "-p", "no:cacheprovider", "-p", "no:firstorder", "-p", "firstorder._pytest_plugin"
+    )
+    result.assert_outcomes(passed=2)
