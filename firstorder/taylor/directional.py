@@ -69,7 +69,8 @@ def judge_direction(
     gnorm = float(np.linalg.norm(cx.to_float(g)))
     scale = max(1.0, float(np.max(np.abs(v64))))
     allowance = s.eps * (ALLOW * gnorm + ALLOW_STATIONARY * _curvature(s, fit1, mask1) * scale)
-    detection = detect_error(s.h, s.s1, s.s1_sigma, allowance)
+    exact = s.s1_exact if cx.name == "mp" else None
+    detection = detect_error(s.h, s.s1, s.s1_sigma, allowance, exact)
     evidence = Evidence(
         samples=s,
         floors=floors,

@@ -337,6 +337,8 @@ def backend_judgement(verdict: Verdict, reason: str, ev: Evidence) -> Judged:
         f"as accurate as `{backend}` can be here: its error |e·d| ≈ {err:.2g}{rel} is "
         f"within the {budget:.2g} its formula allows"
     )
+    if abs(s.cost) / ev.scale > ev.gnorm:
+        why += ", the round-off of |C|·eps dominates"
     if h_star is not None and len(idx) and h_star < s.h[idx[0]]:
         why += f" (r1 falls at order 2 down to h* = {h_star:.3g}, then shows that error)"
     return Judged("pass", why + ".", h_star, "within-budget")
