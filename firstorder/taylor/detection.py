@@ -25,17 +25,20 @@ shows). Its standard error ``sd(a)`` comes from the fit.
 
 **Decision.** The gradient is wrong along ``d`` when
 
-    |a| > Z · sd(a) + A,   A = eps · (ALLOW ‖∇C‖ + ALLOW_STATIONARY |dᵀHd| max(1, ‖v‖∞)),
+    |a| > Z · sd(a) + 2 Δ + A,   A = eps · (ALLOW ‖∇C‖ + ALLOW_STATIONARY |dᵀHd| Σ|d_i v_i|),
 
 ``A`` being the analytic gradient's own round-off (eps times the size of the terms it
-sums; at a stationary point those are of the size of H·v). **Detection bound**: with
-an error ``e`` added, ``a`` moves by ``e·d`` and nothing else in the test changes, so
-every ``|e·d| > |a| + Z·sd(a) + A`` would have been detected.
+sums; at a stationary point those are of the size of H·v) and ``Δ`` the systematic
+error of ``a``: the change of ``a`` when the fit also takes an ``h⁴`` term (the bend
+that the precise large steps carry into ``a`` before the residuals show it; a wrong
+gradient's ``a`` is the same in both fits). **Detection bound**: with an error ``e``
+added, ``a`` moves by ``e·d`` and nothing else in the test changes, so every
+``|e·d| > |a| + Z·sd(a) + 2Δ + A`` would have been detected.
 
 **False alarms.** For a right gradient ``a`` is the round-off noise plus the bias the
-``h⁴`` term leaves. The window admits only steps where that term stays within
-:data:`Z_FIT` noise deviations of the line, which bounds its bias of ``a`` to about
-that many ``sd(a)``; ``Z`` = :data:`Z` lies well above it, and ``κ`` covers an
+``h⁴`` term leaves. The window admits only steps where the line describes every step
+to :data:`Z_FIT` noise deviations; the bias that remains is measured (``Δ``) and
+charged twice; ``Z`` = :data:`Z` standard errors cover the noise, and ``κ`` an
 underestimated noise by a factor two. A Gaussian ``Z``-sigma excursion has a
 probability below 1e-15, and round-off, a bounded sum of rounding errors, has
 lighter tails than that.
@@ -72,7 +75,7 @@ KAPPA = 2.0
 #: that may exceed it by orders (measured up to ~1e-11 relative on user costs that
 #: go through inverses and long sums).
 ALLOW = 1e5
-#: The same at a stationary point, in eps times |dᵀHd|·max(1, ‖v‖∞): there the terms
+#: The same at a stationary point, in eps times |dᵀHd|·Σ|d_i v_i|: there the terms
 #: summed are of the size of H·v.
 ALLOW_STATIONARY = 10.0
 #: Fewest steps a fit window may have.
