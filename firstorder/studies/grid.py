@@ -129,11 +129,16 @@ class RunResult:
         return len(self.failures) == 0 and len(self.problems) == 0
 
     def verdict_counts(self) -> dict[str, int]:
-        """How many Taylor tests got each verdict."""
+        """How many Taylor tests got each verdict; a backend's pass granted by its
+        formula's budget counts apart, as ``pass (within budget)``."""
         t = self.tests
         if len(t) == 0:
             return {}
-        return {str(k): int(v) for k, v in t["verdict"].value_counts().sort_index().items()}
+        label = t["verdict"].astype(str)
+        if "judgement" in t:
+            budget = (label == "pass") & (t["judgement"] == "within-budget")
+            label = label.where(~budget, "pass (within budget)")
+        return {str(k): int(v) for k, v in label.value_counts().sort_index().items()}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: the spec, verdict counts, failures and wall time."""

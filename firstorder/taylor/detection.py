@@ -25,17 +25,20 @@ shows). Its standard error ``sd(a)`` comes from the fit.
 
 **Decision.** The gradient is wrong along ``d`` when
 
-    |a| > Z · sd(a) + A,   A = eps · (ALLOW ‖∇C‖ + ALLOW_STATIONARY |dᵀHd| max(1, ‖v‖∞)),
+    |a| > Z · sd(a) + 2 Δ + A,   A = eps · (ALLOW ‖∇C‖ + ALLOW_STATIONARY |dᵀHd| Σ|d_i v_i|),
 
 ``A`` being the analytic gradient's own round-off (eps times the size of the terms it
-sums; at a stationary point those are of the size of H·v). **Detection bound**: with
-an error ``e`` added, ``a`` moves by ``e·d`` and nothing else in the test changes, so
-every ``|e·d| > |a| + Z·sd(a) + A`` would have been detected.
+sums; at a stationary point those are of the size of H·v) and ``Δ`` the systematic
+error of ``a``: the change of ``a`` when the fit also takes an ``h⁴`` term (the bend
+that the precise large steps carry into ``a`` before the residuals show it; a wrong
+gradient's ``a`` is the same in both fits). **Detection bound**: with an error ``e``
+added, ``a`` moves by ``e·d`` and nothing else in the test changes, so every
+``|e·d| > |a| + Z·sd(a) + 2Δ + A`` would have been detected.
 
 **False alarms.** For a right gradient ``a`` is the round-off noise plus the bias the
-``h⁴`` term leaves. The window admits only steps where that term stays within
-:data:`Z_FIT` noise deviations of the line, which bounds its bias of ``a`` to about
-that many ``sd(a)``; ``Z`` = :data:`Z` lies well above it, and ``κ`` covers an
+``h⁴`` term leaves. The window admits only steps where the line describes every step
+to :data:`Z_FIT` noise deviations; the bias that remains is measured (``Δ``) and
+charged twice; ``Z`` = :data:`Z` standard errors cover the noise, and ``κ`` an
 underestimated noise by a factor two. A Gaussian ``Z``-sigma excursion has a
 probability below 1e-15, and round-off, a bounded sum of rounding errors, has
 lighter tails than that.
@@ -45,6 +48,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +75,7 @@ KAPPA = 2.0
 #: that may exceed it by orders (measured up to ~1e-11 relative on user costs that
 #: go through inverses and long sums).
 ALLOW = 1e5
-#: The same at a stationary point, in eps times |dᵀHd|·max(1, ‖v‖∞): there the terms
+#: The same at a stationary point, in eps times |dᵀHd|·Σ|d_i v_i|: there the terms
 #: summed are of the size of H·v.
 ALLOW_STATIONARY = 10.0
 #: Fewest steps a fit window may have.
@@ -133,7 +137,9 @@ def cost_noise(f: Array, eps: float, cost: float) -> float:
     return max(float(np.sqrt(np.mean(d3 * d3) / 20.0)), floor)
 
 
-def detect_error(h: Array, s: Array, sigma: Array, allowance: float) -> Detection:
+def detect_error(
+    h: Array, s: Array, sigma: Array, allowance: float, exact: Array | None = None
+) -> Detection:
     """Estimate ``e·d`` from the signed symmetric remainder ``s`` and decide.
 
     Parameters
@@ -146,6 +152,9 @@ def detect_error(h: Array, s: Array, sigma: Array, allowance: float) -> Detectio
         Standard deviation of ``S`` at each step (the noise model, κ included).
     allowance
         ``A``: errors below it are the gradient's own round-off.
+    exact
+        ``S`` in the precision under test (mpf objects in mp): the intercept is a
+        difference of values many decades larger, so the fit runs in those digits.
 
     Returns
     -------
@@ -157,11 +166,12 @@ def detect_error(h: Array, s: Array, sigma: Array, allowance: float) -> Detectio
     idx = np.flatnonzero(ok)
     if len(idx) < MIN_STEPS:
         return Detection.none()
-    hh, t, st = h[idx], s[idx] / h[idx], sigma[idx] / h[idx]
+    hh, st = h[idx], sigma[idx] / h[idx]
+    t = (s if exact is None else exact)[idx] / hh
     best = None
     # Windows from the smallest step up: the largest one the line still describes.
     for top in range(len(idx) - MIN_STEPS, -1, -1):
-        fit = _line(hh[top:] ** 2, t[top:], st[top:])
+        fit = _poly(hh[top:] ** 2, t[top:], st[top:], 2)
         if fit is None:
             continue
         a, sa, resid = fit
@@ -171,21 +181,54 @@ def detect_error(h: Array, s: Array, sigma: Array, allowance: float) -> Detectio
     if best is None:
         return Detection.none()
     a, sa, top = best
-    found = abs(a) > Z * sa + allowance
-    bound = abs(a) + Z * sa + allowance
-    return Detection(a * -1.0, sa, bound, bool(found), math.nan, len(hh) - top, hh[-1], hh[top])
+    # The h⁴ term bends the line a little before the residuals show it, and the
+    # precise large steps carry that bend into a: the same fit with the h⁴ term
+    # measures how much (a wrong gradient's a is the same in both).
+    bent = _poly(hh[top:] ** 2, t[top:], st[top:], 3)
+    systematic = abs(a - bent[0]) if bent is not None else 0.0
+    margin = Z * sa + 2 * systematic + allowance
+    found = abs(a) > margin
+    bound = abs(a) + margin
+    return Detection(-a, sa, bound, bool(found), math.nan, len(hh) - top, hh[-1], hh[top])
 
 
-def _line(x: Array, y: Array, sy: Array) -> tuple[float, float, Array] | None:
-    """Weighted least squares ``y = a + b x``: ``a``, its standard error, and the
-    residuals in units of ``sy``."""
+def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Array] | None:
+    """Weighted least squares ``y = a + b x (+ c x²)``: ``a``, its standard error, and
+    the residuals in units of ``sy`` (None when the system is singular)."""
+    if len(x) <= terms:
+        return None
     x = x / x.max()  # a is unchanged; the sums stay well conditioned
     w = 1.0 / (sy * sy)
-    sw, sx, sxx = w.sum(), (w * x).sum(), (w * x * x).sum()
-    sy_, sxy = (w * y).sum(), (w * x * y).sum()
-    det = sw * sxx - sx * sx
-    if not det > 0:
+    if y.dtype == object:
+        # every sum in y's precision: the estimator's identities (its weights sum to 1
+        # and annihilate x) must hold to more digits than float64 has
+        one = y[0] * 0 + 1
+        x, w = x.astype(object) * one, w.astype(object) * one
+    powers = [x**k for k in range(2 * terms - 1)]
+    m = [[(w * powers[j + k]).sum() for k in range(terms)] for j in range(terms)]
+    rhs = [(w * powers[j] * y).sum() for j in range(terms)]
+    coef = _solve(m, rhs)
+    first = _solve(m, [1.0] + [0.0] * (terms - 1))
+    if coef is None or first is None or not float(first[0]) > 0:
         return None
-    a = (sxx * sy_ - sx * sxy) / det
-    b = (sw * sxy - sx * sy_) / det
-    return float(a), float(math.sqrt(sxx / det)), (y - a - b * x) / sy
+    fitted = sum(coef[k] * powers[k] for k in range(terms))
+    resid = np.array([float(r) for r in (y - fitted)]) / sy
+    return float(coef[0]), math.sqrt(float(first[0])), resid
+
+
+def _solve(m: list[list[Any]], rhs: list[Any]) -> list[Any] | None:
+    """Gaussian elimination with partial pivoting, in the numbers' own arithmetic."""
+    n = len(rhs)
+    a = [[*row, r] for row, r in zip(m, rhs, strict=True)]
+    for i in range(n):
+        p = max(range(i, n), key=lambda r: abs(float(a[r][i])))
+        if float(a[p][i]) == 0:
+            return None
+        a[i], a[p] = a[p], a[i]
+        for r in range(i + 1, n):
+            f = a[r][i] / a[i][i]
+            a[r] = [x - f * y for x, y in zip(a[r], a[i], strict=True)]
+    out: list[Any] = [0.0] * n
+    for i in range(n - 1, -1, -1):
+        out[i] = (a[i][n] - sum(a[i][k] * out[k] for k in range(i + 1, n))) / a[i][i]
+    return out

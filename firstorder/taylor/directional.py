@@ -68,8 +68,12 @@ def judge_direction(
     predicted = predicted_decades(s.h, s.r1, floors.r1, s.dhd)
     gnorm = float(np.linalg.norm(cx.to_float(g)))
     scale = max(1.0, float(np.max(np.abs(v64))))
-    allowance = s.eps * (ALLOW * gnorm + ALLOW_STATIONARY * _curvature(s, fit1, mask1) * scale)
-    detection = detect_error(s.h, s.s1, s.s1_sigma, allowance)
+    # At a stationary point the gradient sums terms of the size of H·v; along d that
+    # is about |dᵀHd| times the point's extent along d.
+    extent = max(float(np.sum(np.abs(d64 * v64))), s.eps)
+    allowance = s.eps * (ALLOW * gnorm + ALLOW_STATIONARY * _curvature(s, fit1, mask1) * extent)
+    exact = s.s1_exact if cx.name == "mp" else None
+    detection = detect_error(s.h, s.s1, s.s1_sigma, allowance, exact)
     evidence = Evidence(
         samples=s,
         floors=floors,

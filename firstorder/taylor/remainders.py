@@ -67,6 +67,9 @@ class Samples:
     s1 : numpy.ndarray
         The signed symmetric remainder ``(C(v + h d) − C(v − h d))/2 − ∇C·Δv`` (NaN
         where ``C(v − h d)`` is not finite).
+    s1_exact : numpy.ndarray
+        The same in the precision under test: in mp its intercept fit needs the digits
+        that float64 would round away.
     s1_sigma : numpy.ndarray
         Its standard deviation under the noise model of
         :mod:`~firstorder.taylor.detection` (κ included).
@@ -90,6 +93,7 @@ class Samples:
     quadratic: Array | None
     eps: float
     s1: Array
+    s1_exact: Array
     s1_sigma: Array
     noise: float
 
@@ -170,7 +174,8 @@ def sample_remainders(
     eps = float(cx.eps)
     # The symmetric remainder, with the step actually taken on each side.
     dvs = (pts[1:][-len(h64) :] - minus) / 2
-    sym = np.where(back_bad, np.nan, f((vals[1:] - back) / 2 - cx.sum(g[None, :] * dvs)))
+    sym_exact = (vals[1:] - back) / 2 - cx.sum(g[None, :] * dvs)
+    sym = np.where(back_bad, np.nan, f(sym_exact))
     sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
     dvp = probe - v[None, :]
     noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
@@ -203,6 +208,7 @@ def sample_remainders(
         quadratic=quad,
         eps=eps,
         s1=sym,
+        s1_exact=sym_exact,
         s1_sigma=sigma,
         noise=noise,
     )

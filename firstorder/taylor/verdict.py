@@ -8,7 +8,8 @@ returns the new one with its reason.
 **The decision rule.** The detector of gradient errors is the symmetric remainder s1
 (:mod:`~firstorder.taylor.detection`): the gradient is wrong along ``d`` when the
 intercept ``a = −e·d`` of ``s1(h)/h = a + b h²``, fitted over the steps the line
-describes, exceeds ``Z·sd(a)`` plus the gradient's own round-off ``A``. r1, the
+describes, exceeds ``Z·sd(a)``, twice its measured systematic error and the
+gradient's own round-off ``A``. r1, the
 seed's quantity, is fitted and reported; its verdict stands where s1 agrees with it:
 
 * s1 finds an error → ``fail`` (whatever r1 says: its h² term hides ``h|e·d|`` over
@@ -23,9 +24,8 @@ seed's quantity, is fitted and reported; its verdict stands where s1 agrees with
 Every verdict then states its reach: the smallest ``|e·d|`` that s1 would have
 detected, absolute and relative to ‖∇C‖. **False alarms**: a right gradient fails
 only when the fitted intercept lies ``Z`` = 8 standard errors from zero and above
-``A``; the window admits only steps where the ``h⁴`` term stays within 3 noise
-deviations of the line, so its bias is a few standard errors at most, and the noise
-is taken twice as large as measured (see :mod:`~firstorder.taylor.detection`).
+``A``, beyond twice the shift an ``h⁴`` term in the fit would make, with the noise
+taken twice as large as measured (see :mod:`~firstorder.taylor.detection`).
 """
 
 from __future__ import annotations
@@ -337,6 +337,8 @@ def backend_judgement(verdict: Verdict, reason: str, ev: Evidence) -> Judged:
         f"as accurate as `{backend}` can be here: its error |e·d| ≈ {err:.2g}{rel} is "
         f"within the {budget:.2g} its formula allows"
     )
+    if abs(s.cost) / ev.scale > ev.gnorm:
+        why += ", the round-off of |C|·eps dominates"
     if h_star is not None and len(idx) and h_star < s.h[idx[0]]:
         why += f" (r1 falls at order 2 down to h* = {h_star:.3g}, then shows that error)"
     return Judged("pass", why + ".", h_star, "within-budget")
