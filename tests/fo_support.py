@@ -58,8 +58,14 @@ def relative_gap(got: Any, ref: Any, value: Any) -> float:
 def run_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m firstorder ARGS`` in ``cwd`` (outside the repo)."""
-    full_env = {**os.environ, **(env or {})}
+    """Run ``python -m firstorder ARGS`` in ``cwd`` (outside the repo).
+
+    The firstorder under test goes first on ``PYTHONPATH``: an installed (editable) copy
+    elsewhere must not stand in for it.
+    """
+    here = str(Path(fo.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+    full_env = {**os.environ, "PYTHONPATH": path, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "firstorder", *args],
         cwd=cwd,

@@ -68,7 +68,7 @@ ONLY_HERE = textwrap.dedent(
     '''
 )
 #: `dask scheduler` and a single-threaded `dask worker`, without dashboards.
-SCHEDULER = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--dashboard-address", ":0"]
+SCHEDULER = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--no-dashboard"]
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker", "--nthreads", "1", "--no-dashboard"]
 SMALL = ["--points", "1", "--directions", "1", "--dps", "30", "--no-plots", "--quiet"]
 
