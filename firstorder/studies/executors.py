@@ -89,7 +89,7 @@ def _dask_pool(address: str) -> Iterator[Pool]:
     cluster = None
     if address == "local":
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
         )
         client = Client(cluster)
     else:

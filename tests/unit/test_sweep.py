@@ -153,7 +153,7 @@ def test_a_dask_local_cluster_gives_identical_results(serial):
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
+            n_workers=1, processes=False, threads_per_worker=1, dashboard_address="127.0.0.1:0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -215,3 +215,27 @@ def test_a_task_runs_alone_in_any_process(registry):
 def test_bad_arguments_are_refused_before_any_work(kwargs, match):
     with pytest.raises(fo.FirstOrderError, match=match):
         fo.run(**kwargs)
+
+
+def test_tasks_go_out_in_groups_each_task_once_largest_first(registry):
+    from firstorder.studies.executors import GROUPS_PER_WORKER, group_tasks
+
+    spec, reg = resolve_spec(None, registry=registry)
+    tasks, _ = build_tasks(spec, reg)
+    groups = group_tasks(tasks, workers=2)
+    flat = [t.index for g in groups for t in g]
+    assert sorted(flat) == list(range(len(tasks)))
+    # few groups, so scheduling costs little; enough to balance two workers' tails
+    assert 2 * 2 <= len(groups) <= 4 * 2 * GROUPS_PER_WORKER
+    cost = [t.dim * len(t.cells) for t in tasks]
+    assert cost[groups[0][0].index] == max(cost)
+
+
+def test_timing_compares_task_time_with_wall_time(serial):
+    timing = serial.timing
+    assert timing["executor"] == "serial" and timing["workers"] == 1
+    assert timing["tasks"] == 4 and 1 <= timing["groups"] <= 4
+    # serially the tasks fill the wall time but for the bookkeeping between them
+    assert 0 <= timing["overhead"] < 0.1
+    assert timing["speedup"] == pytest.approx(timing["task_wall_s"] / timing["wall_s"], rel=1e-2)
+    assert serial.to_dict()["timing"] == timing
