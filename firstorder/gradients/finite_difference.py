@@ -37,8 +37,8 @@ __all__ = [
 #: Richardson: levels of the step ladder and the ratio between steps.
 RICHARDSON_LEVELS = 3
 RICHARDSON_RATIO = 2
-#: Levels of the automatic Richardson ladder (ratio 2, one batched call).
-AUTO_LADDER = 12
+#: Levels of the automatic Richardson ladder (ratio 4, one batched call).
+AUTO_LADDER = 14
 #: The named step rules; any other step is a number or one per component.
 STEP_RULES = ("auto", "rule")
 #: Step searches by case, then by (point, precision): estimated once per point.
@@ -245,10 +245,12 @@ def run_richardson(job: Job) -> GradientResult:
 def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
     assert st.search is not None and st.noise is not None
     ctx, x, found = st.ctx, st.x, st.search
-    hc = found.steps("central", st.noise)
-    top = np.minimum(2 * np.maximum(found.scale, found.trial), 2.0**AUTO_LADDER * hc)
-    half = [2.0**-k for k in range(AUTO_LADDER)]
-    shifts = [*half, *(-t for t in half)]
+    # From the variable's scale (or 4⁶ times the modelled order-6 step, if less) down
+    # by 4^13 ≈ 7·10⁷, in one call.
+    h6 = found.steps("central6", st.noise)
+    top = np.minimum(2 * np.maximum(found.scale, found.trial), 4.0**6 * h6)
+    quarter = [4.0**-k for k in range(AUTO_LADDER)]
+    shifts = [*quarter, *(-t for t in quarter)]
     cshift = [ctx.const(repr(t)) for t in shifts] if ctx.name == "mp" else shifts
     top_c = ctx.asarray(top) if ctx.name == "mp" else top.astype(ctx.dtype)
     with np.errstate(all="ignore"):
@@ -258,22 +260,25 @@ def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
     spread = np.stack([(x + t * top_c) - (x - t * top_c) for t in cshift[:k]])
     with np.errstate(all="ignore"):
         d = (f[:k] - f[k:]) / spread
-        r1 = d[1:] + (d[1:] - d[:-1]) / 3
-        r2 = r1[1:] + (r1[1:] - r1[:-1]) / 15
+        r1 = d[1:] + (d[1:] - d[:-1]) / 15
+        r2 = r1[1:] + (r1[1:] - r1[:-1]) / 255
         trunc = np.abs(np.asarray(ctx.to_float(r2 - r1[1:]), dtype=np.float64))
-    # Noise of (64 D₂ − 20 D₁ + D₀)/45 is about 1.65 ε_f / h₂, taken at three sigma.
+    # Noise of (4096 D₂ − 320 D₁ + D₀)/3825 is about 1.1 ε_f / h₂, taken at three sigma.
     h2 = np.asarray(ctx.to_float(spread[2:]), dtype=np.float64) / 2
-    err = trunc + 3 * 1.65 * st.noise / h2
+    err = trunc + 3 * 1.1 * st.noise / h2
     err = np.where(np.isfinite(err), err, np.inf)
-    # A window is judged with the next smaller one, so a change that cancels by chance
-    # does not pass for a small error.
-    judged = np.maximum(err, np.concatenate([err[1:], err[-1:]]))
+    # A change that cancels by chance must not pass for a small error: a window is also
+    # judged by its neighbours, scaled by how the error moves between levels (h⁶ above,
+    # noise ∝ 1/h below).
+    above = np.concatenate([err[:1] * 4.0**6, err[:-1]]) / 4.0**6
+    below = np.concatenate([err[1:], err[-1:] * 4]) / 4
+    judged = np.maximum(err, np.maximum(above, below))
     best = np.argmin(judged, axis=0)
     cols = np.arange(x.shape[0])
     return GradientResult(
         values=r2[best, cols],
         nfev=2 * k * x.shape[0] + st.nfev,
-        steps=np.asarray(top * 2.0 ** -best.astype(np.float64)),
+        steps=np.asarray(top * 4.0 ** -best.astype(np.float64)),
         backend="richardson",
         precision=job.precision,
         dps=ctx.dps,

@@ -85,7 +85,12 @@ def _steps_panel(ax: Any, frame: pd.DataFrame) -> None:
         e = part["rel_error"].to_numpy(dtype=float)
         good = np.isfinite(e) & (e > 0) & (e < _HUGE) & (s > 0)
         if good.any():
-            ax.plot(s[good], e[good], "o-", ms=2.5, lw=1, label=str(backend))
+            (line,) = ax.plot(s[good], e[good], "o-", ms=2.5, lw=1, label=str(backend))
+            if "auto_step" in part:
+                # Where the automatic step landed on this V-curve.
+                ha, ea = float(part["auto_step"].iloc[0]), float(part["auto_error"].iloc[0])
+                if np.isfinite(ha) and np.isfinite(ea) and ea > 0:
+                    ax.plot([ha], [ea], "*", ms=9, color=line.get_color())
     low, high = ax.get_ylim()
     if high > _ERROR_TOP and low < _ERROR_TOP:
         ax.set_ylim(low, _ERROR_TOP)  # errors above 100 % are off the scale

@@ -569,6 +569,7 @@ def run_task(task: Task) -> TaskResult:
                 "abs_error": np.nan,
                 "components": 0,
                 "nfev": 0,
+                "step_rule": "",
                 "status": "ok",
                 "reason": "",
             }
@@ -577,6 +578,7 @@ def run_task(task: Task) -> TaskResult:
             elif not gr.ok:
                 row.update(status=gr.status, reason=gr.reason, nfev=int(gr.nfev))
             else:
+                row["step_rule"] = gr.step_rule
                 ref, idx, why = _reference(c, task, x)
                 row["nfev"] = int(gr.nfev)
                 if ref is None:
@@ -734,6 +736,7 @@ _GRAD_COLUMNS = [
     "abs_error",
     "components",
     "nfev",
+    "step_rule",
     "status",
     "reason",
 ]
