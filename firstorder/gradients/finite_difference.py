@@ -172,10 +172,23 @@ def _resolve(job: Job, name: str, order: int) -> _Steps:
             ctx, x, _representable(x, user_steps(step, n, ctx), ctx), "user", None, None, 0
         )
     found, used = step_search(job.case, x, job.precision, job.chunk_bytes)
-    noise = found.noise if ctx.name != "mp" else float(ctx.eps) * max(found.f0, 1e-300)
-    h = found.steps(name, noise) if name in STENCILS else found.steps("central", noise)
-    h = ctx.asarray(h) if ctx.name == "mp" else h
+    h, noise = _auto_steps(found, name if name in STENCILS else "central", ctx)
     return _Steps(ctx, x, _representable(x, h, ctx), "auto", found, noise, used)
+
+
+def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, float]:
+    """The automatic steps of stencil ``name`` in ``ctx``, and the noise they assume.
+
+    mp is searched in float64: its steps are float64's moved by the ratio of the two
+    noise levels, ``(ε_mp / ε_64)^(1/(p+1))``, as the balance of truncation and noise
+    moves them (the derivatives, and so the length scales, are the same).
+    """
+    if ctx.name != "mp":
+        return found.steps(name), found.noise
+    noise = float(ctx.eps) * max(found.f0, 1e-300)
+    order = STENCILS[name][1]
+    h = found.steps(name) * (noise / found.noise) ** (1 / (order + 1))
+    return ctx.asarray(h), noise
 
 
 def run_fd(name: str) -> Callable[[Job], GradientResult]:
@@ -247,7 +260,7 @@ def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
     ctx, x, found = st.ctx, st.x, st.search
     # From the variable's scale (or 4⁶ times the modelled order-6 step, if less) down
     # by 4^13 ≈ 7·10⁷, in one call.
-    h6 = found.steps("central6", st.noise)
+    h6 = np.asarray(ctx.to_float(_auto_steps(found, "central6", ctx)[0]), dtype=np.float64)
     top = np.minimum(2 * np.maximum(found.scale, found.trial), 4.0**6 * h6)
     quarter = [4.0**-k for k in range(AUTO_LADDER)]
     shifts = [*quarter, *(-t for t in quarter)]
@@ -262,7 +275,10 @@ def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
         d = (f[:k] - f[k:]) / spread
         r1 = d[1:] + (d[1:] - d[:-1]) / 15
         r2 = r1[1:] + (r1[1:] - r1[:-1]) / 255
-        trunc = np.abs(np.asarray(ctx.to_float(r2 - r1[1:]), dtype=np.float64))
+        # The truncation of an O(h^6) estimate: its change to the next window down
+        # (the lowest window, which has none, takes the O(h^4) change).
+        change = np.concatenate([r2[:-1] - r2[1:], r2[-1:] - r1[-1:]])
+        trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
     # Noise of (4096 D₂ − 320 D₁ + D₀)/3825 is about 1.1 ε_f / h₂, taken at three sigma.
     h2 = np.asarray(ctx.to_float(spread[2:]), dtype=np.float64) / 2
     err = trunc + 3 * 1.1 * st.noise / h2

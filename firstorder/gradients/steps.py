@@ -204,7 +204,7 @@ CLEAN = (1e-4, 1e-1)
 #: Rounds of the δ³ search (each one batched call over the components still moving).
 ROUNDS = 8
 #: Largest step, in units of the variable's scale.
-MAX_STEP = 10.0
+MAX_STEP = 1.0
 #: Points of each ECnoise difference table, and the steps of the tables (× scale).
 NOISE_POINTS = 9
 NOISE_STEPS = 10.0 ** -np.arange(2.0, 15.0, 2.0)
@@ -389,12 +389,12 @@ def _third_differences(
         d2[active[keep]] = np.maximum(np.abs(delta2[keep]), 4 * noise) / hh[keep] ** 2
         d3[active[keep]] = np.maximum(np.abs(delta3[keep]), 10 * noise) / (2 * hh[keep] ** 3)
         clean = finite & (ratio >= CLEAN[0]) & (ratio <= CLEAN[1])
-        # Aim at noise = 1% of δ³ (δ³ ∝ h³). A drowned δ³ jumps to the largest step (a
-        # cubic-free direction ends there at once); a non-finite one (a step leaving the
+        # Aim at noise = 1% of δ³ (δ³ ∝ h³). A drowned δ³ grows the step 1000-fold (a
+        # cubic-free direction soon ends at the largest step); a non-finite one (a step leaving the
         # domain) shrinks 100-fold.
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.clip(np.cbrt(ratio / 1e-2), 1e-2, 1e2)
-        factor = np.where(ratio > 1, hmax[active] / hh, factor)
+        factor = np.where(ratio > 1, np.minimum(1e3, hmax[active] / hh), factor)
         factor = np.where(finite, factor, 1e-2)
         new = np.clip(hh * factor, hmin[active], hmax[active])
         stuck = new == hh
