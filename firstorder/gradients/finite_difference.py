@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..case.model import Case
-from ..errors import unknown
 from ..numbers import Array, Context, context
 from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
@@ -160,14 +159,13 @@ def _resolve(job: Job, name: str, order: int) -> _Steps:
     x = ctx.asarray(job.point)
     n = x.shape[0]
     step = job.step
-    named = step if isinstance(step, str) or step is None else None
-    if isinstance(step, str) and step not in STEP_RULES:
-        raise unknown("step rule", step, STEP_RULES)
+    # Other strings are numbers (kept at full precision in mp), checked by user_steps.
+    named = step if step is None or (isinstance(step, str) and step in STEP_RULES) else ""
     if named == "rule":
         return _Steps(
             ctx, x, _representable(x, rule_steps(x, order, ctx), ctx), "rule", None, None, 0
         )
-    if named is None and step is not None:
+    if named == "":
         return _Steps(
             ctx, x, _representable(x, user_steps(step, n, ctx), ctx), "user", None, None, 0
         )
@@ -281,14 +279,15 @@ def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
         trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
     # Noise of (4096 D₂ − 320 D₁ + D₀)/3825 is about 1.1 ε_f / h₂, taken at three sigma.
     h2 = np.asarray(ctx.to_float(spread[2:]), dtype=np.float64) / 2
-    err = trunc + 3 * 1.1 * st.noise / h2
+    with np.errstate(all="ignore"):
+        # A step below the spacing of x leaves no spread: an infinite error.
+        err = trunc + 3 * 1.1 * st.noise / h2
     err = np.where(np.isfinite(err), err, np.inf)
     # A change that cancels by chance must not pass for a small error: a window is also
     # judged by its neighbours, scaled by how the error moves between levels (h⁶ above,
     # noise ∝ 1/h below).
     above = np.concatenate([err[:1] * 4.0**6, err[:-1]]) / 4.0**6
-    below = np.concatenate([err[1:], err[-1:] * 4]) / 4
-    judged = np.maximum(err, np.maximum(above, below))
+    judged = np.maximum(err, above)
     best = np.argmin(judged, axis=0)
     cols = np.arange(x.shape[0])
     return GradientResult(

@@ -301,8 +301,9 @@ def ecnoise(f: Array) -> Array:
 
     The k-th differences of pure noise of standard deviation σ have variance
     σ²·(2k)!/(k!)²; a smooth function's k-th differences vanish like h^k. The estimate
-    σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, is taken at the order k ≥ 2
-    where it is least (the smooth part gone, the noise left).
+    σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, agrees over the orders k ≥ 2
+    once the smooth part is gone; their median is the estimate. (The search takes the
+    least over tables of several steps, so some table is free of the smooth part.)
 
     Parameters
     ----------
@@ -316,13 +317,13 @@ def ecnoise(f: Array) -> Array:
         numbers), NaN for a row with a non-finite value.
     """
     d = np.asarray(f, dtype=np.float64)
-    best = np.full(d.shape[0], np.inf)
+    sigma = []
     for k in range(1, min(7, d.shape[1] - 2)):
         d = np.diff(d, axis=1)
         if k >= 2:
             gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
-            best = np.minimum(best, np.sqrt(gamma * np.mean(d**2, axis=1)))
-    return best
+            sigma.append(np.sqrt(gamma * np.mean(d**2, axis=1)))
+    return np.median(np.array(sigma), axis=0)
 
 
 def search_steps(
