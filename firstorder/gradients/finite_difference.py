@@ -213,7 +213,8 @@ def run_fd(name: str) -> Callable[[Job], GradientResult]:
 
 
 def run_richardson(job: Job) -> GradientResult:
-    """Richardson extrapolation of central differences, ``O(h^6)`` after two levels.
+    """Richardson extrapolation of central differences, ``O(h^6)`` after two levels
+    (``O(h^8)`` after three on the automatic ladder).
 
     With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
     one batched call and each component keeps the window of three levels whose error
@@ -269,34 +270,48 @@ def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
     k = AUTO_LADDER
     # Divide by the representable spread (x + h) − (x − h), not by 2h.
     spread = np.stack([(x + t * top_c) - (x - t * top_c) for t in cshift[:k]])
+    h = np.asarray(ctx.to_float(spread), dtype=np.float64) / 2
     with np.errstate(all="ignore"):
-        d = (f[:k] - f[k:]) / spread
-        r1 = d[1:] + (d[1:] - d[:-1]) / 15
-        r2 = r1[1:] + (r1[1:] - r1[:-1]) / 255
-        # The truncation of an O(h^6) estimate: its change to the next window down
-        # (the lowest window, which has none, takes the O(h^4) change).
-        change = np.concatenate([r2[:-1] - r2[1:], r2[-1:] - r1[-1:]])
-        trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
-    # Noise of (4096 D₂ − 320 D₁ + D₀)/3825 is about 1.1 ε_f / h₂, taken at three sigma.
-    h2 = np.asarray(ctx.to_float(spread[2:]), dtype=np.float64) / 2
-    with np.errstate(all="ignore"):
-        # A step below the spacing of x leaves no spread: an infinite error.
-        err = trunc + 3 * 1.1 * st.noise / h2
-    err = np.where(np.isfinite(err), err, np.inf)
-    # A change that cancels by chance must not pass for a small error: a window is also
-    # judged by its neighbours, scaled by how the error moves between levels (h⁶ above,
-    # noise ∝ 1/h below).
-    above = np.concatenate([err[:1] * 4.0**6, err[:-1]]) / 4.0**6
-    judged = np.maximum(err, above)
+        table = [(f[:k] - f[k:]) / spread]
+        for level in range(1, 4):
+            prev = table[-1]
+            table.append(prev[1:] + (prev[1:] - prev[:-1]) / (4 ** (2 * level) - 1))
+    # Both the O(h^6) and the O(h^8) windows compete, each judged by its error.
+    values = np.concatenate([table[2], table[3]])
+    judged = np.concatenate(
+        [_judged(table, 2, h, st.noise, ctx), _judged(table, 3, h, st.noise, ctx)]
+    )
     best = np.argmin(judged, axis=0)
+    big = np.where(best < len(table[2]), best, best - len(table[2]))
     cols = np.arange(x.shape[0])
     return GradientResult(
-        values=r2[best, cols],
+        values=values[best, cols],
         nfev=2 * k * x.shape[0] + st.nfev,
-        steps=np.asarray(top * 4.0 ** -best.astype(np.float64)),
+        steps=np.asarray(top * 4.0 ** -big.astype(np.float64)),
         backend="richardson",
         precision=job.precision,
         dps=ctx.dps,
         error_estimate=judged[best, cols],
         step_rule="auto",
     )
+
+
+def _judged(table: list[Array], level: int, h: Array, noise: float, ctx: Context) -> Array:
+    """Error of each window of Richardson ``level`` (order ``2·level + 2``), per component.
+
+    Truncation: the window's change to the next window down (the lowest window, which
+    has none, takes the change from the level below). Noise: about 1.1 ε_f over the
+    smallest step of the window, taken at three sigma. A change that cancels by chance
+    must not pass for a small error, so a window is also judged by the one above it,
+    scaled down by the order.
+    """
+    r, below = table[level], table[level - 1]
+    with np.errstate(all="ignore"):
+        change = np.concatenate([r[:-1] - r[1:], r[-1:] - below[-1:]])
+        trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
+        # A step below the spacing of x leaves no spread: an infinite error.
+        err = trunc + 3 * 1.1 * noise / h[level:]
+    err = np.where(np.isfinite(err), err, np.inf)
+    p = 4.0 ** (2 * level + 2)
+    above = np.concatenate([err[:1] * p, err[:-1]]) / p
+    return np.maximum(err, above)
