@@ -198,8 +198,13 @@ def _steps_panel(ax: Any, frame: pd.DataFrame) -> list[str]:
         above_any += int((good & (e > _ERROR_TOP)).sum())
         keep = good & (e <= _ERROR_TOP)
         if keep.any():
-            ax.plot(s[keep], e[keep], "o-", ms=3, lw=1.3, label=str(backend))
+            (line,) = ax.plot(s[keep], e[keep], "o-", ms=3, lw=1.3, label=str(backend))
             drawn.append(str(backend))
+            if "auto_step" in part:
+                # Where the automatic step landed on this V-curve (a star).
+                ha, ea = float(part["auto_step"].iloc[0]), float(part["auto_error"].iloc[0])
+                if np.isfinite(ha) and np.isfinite(ea) and 0 < ea <= _ERROR_TOP:
+                    ax.plot([ha], [ea], "*", ms=10, color=line.get_color())
     note = f"  ({above_any} point(s) with error > 100 % clipped)" if above_any else ""
     ax.set_title("gradient error against step (x0, float64)", fontsize=_FONT["title"])
     ax.set_xlabel("step" + note, fontsize=_FONT["label"])

@@ -183,6 +183,7 @@ _GRAD_COLUMNS = [
     "abs_error",
     "components",
     "nfev",
+    "step_rule",
     "status",
     "reason",
 ]

@@ -346,6 +346,7 @@ def _gradient_row(
         "abs_error": np.nan,
         "components": 0,
         "nfev": 0,
+        "step_rule": "",
         "status": "ok",
         "reason": "",
     }
@@ -356,6 +357,7 @@ def _gradient_row(
     else:
         ref, idx, why = _reference(c, task, x)
         row["nfev"] = int(gr.nfev)
+        row["step_rule"] = gr.step_rule
         if ref is None:
             row.update(status="not-applicable", reason=why)
         else:
