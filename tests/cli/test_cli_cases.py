@@ -94,7 +94,7 @@ def test_show_text(tmp_path):
     ("args", "needle"),
     [
         (["show", "rosenbrok"], "unknown case `rosenbrok` (did you mean `rosenbrock`?)"),
-        (["list", "--tag", "nope"], "unknown tag `nope`; choose from"),
+        (["list", "--tag", "nope"], "unknown tag `nope`; `firstorder list` shows all"),
         (["list", "--format", "xml"], "invalid choice: 'xml'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["show", "seed", "--dps", "2"], "`dps` must be an integer of at least 5"),

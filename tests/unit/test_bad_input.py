@@ -183,12 +183,12 @@ NAME_ROWS = [
     (
         lambda: fo.taylor_test("nope"),
         ["taylor", "nope"],
-        r"unknown case `nope`; choose from .*`seed`",
+        r"unknown case `nope`; `firstorder list` shows all \d+\.$",
     ),
     (
         lambda: fo.gradient("seed", backend="nope"),
         ["taylor", "seed", "--gradient", "nope"],
-        r"unknown backend `nope`; choose from .*`central`",
+        r"unknown backend `nope`; `firstorder backends` shows all \d+\.$",
     ),
     (
         lambda: fo.taylor_test("seed", precision="nope"),
