@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import Any
@@ -24,12 +22,10 @@ from ..studies.grid import (
     resolve_spec,
     run_spec,
 )
-from .common import add_cases_option
+from .common import Progress, add_cases_option, process_pool
 
 __all__ = ["add_parser"]
 
-#: Seconds between plain progress lines when stderr is not a terminal.
-PLAIN_PROGRESS_EVERY = 5.0
 _DASK_HINT = 'install it with `pip install "firstorder[dask]"`'
 
 
@@ -130,48 +126,8 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
             if cluster is not None:
                 cluster.close()
         return
-    if args.jobs < 1:
-        raise FirstOrderError(f"`--jobs` must be at least 1, not `{args.jobs}`.")
-    if args.jobs == 1:
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
-    try:
+    with process_pool(args.jobs) as pool:
         yield pool
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-class _Progress:
-    """tqdm on a terminal, plain lines every few seconds otherwise, nothing if quiet."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar: Any = None
-        self.last = 0.0
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if self.quiet:
-            return
-        if self.tty:
-            if self.bar is None:
-                tqdm = importlib.import_module("tqdm").tqdm
-                self.bar = tqdm(total=total, unit="task", file=sys.stderr, leave=False)
-            self.bar.set_postfix_str(label, refresh=False)
-            self.bar.update(1)
-            return
-        now = time.monotonic()
-        if done == total or now - self.last >= PLAIN_PROGRESS_EVERY:
-            self.last = now
-            print(f"firstorder: {done}/{total} tasks done ({label})", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
@@ -217,7 +173,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     folder = RunFolder("run", base=args.out, name=args.name)
     folder.prepare()  # an unwritable --out fails here, before any work
-    progress = _Progress(args.quiet)
+    progress = Progress(args.quiet)
     with folder:
         try:
             with _executor(args) as executor:

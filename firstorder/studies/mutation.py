@@ -494,10 +494,8 @@ def run_mutation_task(task: MutationTask) -> TaskOutput:
     return TaskOutput(tuple(rows), _false_alarms(c, task), tuple(skipped))
 
 
-def _pick(
-    cases: Iterable[Case | str] | None, tags: Iterable[str], reg: Registry
-) -> list[Case | str]:
-    """The cases to mutate: names stay names (resolved in the worker), objects stay."""
+def _pick(cases: Iterable[Case | str] | None, tags: Iterable[str], reg: Registry) -> list[Case]:
+    """The cases to mutate: those picked, with an analytic gradient."""
     picked: list[Case] = (
         [reg[c] if isinstance(c, str) else c for c in cases]
         if cases is not None
@@ -508,9 +506,7 @@ def _pick(
         picked = [c for c in picked if tagset & set(c.tags)]
         if not picked:
             raise FirstOrderError(f"no case has tag {choices(sorted(tagset))}.")
-    return [
-        c.name if c.name in reg and reg[c.name] is c else c for c in picked if c.grad_fn is not None
-    ]
+    return [c for c in picked if c.grad_fn is not None]
 
 
 def mutate(
@@ -570,11 +566,17 @@ def mutate(
     for p in precisions:
         if p not in valid:
             raise unknown("precision", p, valid)
+    picked = _pick(cases, tags, reg)
+    # to another process a registered case travels by name (its functions may live in
+    # a file the worker loads again); here, as itself
+    travel: list[Case | str] = [
+        c.name if executor is not None and c.name in reg and reg[c.name] is c else c for c in picked
+    ]
     tasks = [
-        MutationTask(c, p, dps, mp_draws if p == "mp" else draws, seed, paths)
-        for c in _pick(cases, tags, reg)
+        MutationTask(t, p, dps, mp_draws if p == "mp" else draws, seed, paths)
+        for c, t in zip(picked, travel, strict=True)
         for p in precisions
-        if p != "mp" or (reg[c] if isinstance(c, str) else c).dim <= mp_max_dim
+        if p != "mp" or c.dim <= mp_max_dim
     ]
     stream = (
         map(run_mutation_task, tasks)

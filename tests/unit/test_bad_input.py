@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fo_support import run_cli
+from fo_support import default_sigint, run_cli
 
 import firstorder as fo
 from firstorder.cli import main
@@ -393,6 +393,7 @@ def test_interrupted_bench_leaves_earlier_reports_intact(tmp_path: Path, sig: in
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,  # even when this runs under `nohup` or `&`
     ) as proc:
         # wait until it has started measuring, then interrupt
         assert proc.stderr is not None
