@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CaseError", "FirstOrderError", "NotApplicableError", "choices"]
+__all__ = ["CaseError", "FirstOrderError", "NotApplicableError", "choices", "unknown"]
 
 
 class FirstOrderError(ValueError):
@@ -42,8 +42,27 @@ def choices(valid: Iterable[str]) -> str:
     return ", ".join(f"`{v}`" for v in sorted(valid))
 
 
-def unknown(kind: str, name: object, valid: Iterable[str]) -> FirstOrderError:
+#: Choice lists up to this long are listed in full in an error message.
+FULL_LIST_MAX = 8
+#: Close names shown for a longer list.
+CLOSE_NAMES = 4
+#: The command that lists every valid name of a kind, for lists too long to print.
+LISTED_BY = {
+    "case": "firstorder list",
+    "tag": "firstorder list",
+    "backend": "firstorder backends",
+    "stepped backend": "firstorder backends",
+}
+
+
+def unknown(
+    kind: str, name: object, valid: Iterable[str], listed_by: str | None = None
+) -> FirstOrderError:
     """Build the error for an unknown name.
+
+    A short list of valid names (at most :data:`FULL_LIST_MAX`) is given in full; a
+    longer one is not (76 case names make a 2 kB line): the message gives the closest
+    names and the command that lists them all.
 
     Parameters
     ----------
@@ -53,15 +72,28 @@ def unknown(kind: str, name: object, valid: Iterable[str]) -> FirstOrderError:
         The name given.
     valid
         The valid names.
+    listed_by
+        The command that lists every valid name (default from :data:`LISTED_BY`).
 
     Returns
     -------
     FirstOrderError
-        ``unknown case `x`; choose from `a`, `b`.``
+        ``unknown case `x`; choose from `a`, `b`.`` or ``unknown case `rosenbrok`
+        (did you mean `rosenbrock`?); close names: …; `firstorder list` shows all 76.``
     """
     import difflib
 
     valid = list(valid)
-    hint = difflib.get_close_matches(str(name), valid, n=1)
-    near = f" (did you mean `{hint[0]}`?)" if hint else ""
-    return FirstOrderError(f"unknown {kind} `{name}`{near}; choose from {choices(valid)}.")
+    close = difflib.get_close_matches(str(name), valid, n=CLOSE_NAMES)
+    near = f" (did you mean `{close[0]}`?)" if close else ""
+    if len(valid) <= FULL_LIST_MAX:
+        return FirstOrderError(f"unknown {kind} `{name}`{near}; choose from {choices(valid)}.")
+    others = close[1:]
+    also = f"; other close names: {', '.join(f'`{v}`' for v in others)}" if others else ""
+    command = listed_by or LISTED_BY.get(kind)
+    if command is not None:
+        tail = f"; `{command}` shows all {len(valid)}"
+    else:
+        sample = "" if close else f", e.g. {choices(sorted(valid)[:CLOSE_NAMES])}"
+        tail = f"; {len(valid)} names in all{sample}"
+    return FirstOrderError(f"unknown {kind} `{name}`{near}{also}{tail}.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +73,27 @@ def run_cli(
         text=True,
         timeout=300,
     )
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that a test interrupts: Ctrl-C raises there.
+
+    A shell that runs a job in the background (`&`, `nohup`) starts it with SIGINT
+    ignored, and children inherit that; Python then installs no KeyboardInterrupt
+    handler, so the test's SIGINT would do nothing.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this process for a while, as `nohup` or `&` would."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -161,13 +161,17 @@ def run_sweep(args: argparse.Namespace) -> int:
             ),
         )
     if args.format == "table":
-        wide = frame.pivot(index="step", columns="backend", values="rel_error")
-        wide = wide.sort_index(ascending=False)[names].reset_index()
+        # one line per backend: every step's error is in sweep.csv (most are NaN where a
+        # backend's ladder does not reach, and 1209 lines is not a summary)
+        shown = summary.copy()
+        if any(hasattr(s, "auto_step") for s in sweeps):
+            shown["auto_step"] = [getattr(s, "auto_step", np.nan) for s in sweeps]
+        elif "auto_step" in frame.columns:
+            auto = frame.groupby("backend", sort=False)["auto_step"].first()
+            shown["auto_step"] = shown["backend"].map(auto)
         with pd.option_context("display.float_format", "{:.3e}".format):
-            print(wide.to_string(index=False))
-            print()
-            print(summary.to_string(index=False))
-        print(f"\nwritten to {folder.final}")
+            print(shown.to_string(index=False))
+        print(f"\nevery step: {folder.final / 'sweep.csv'}; plot: {folder.final / 'sweep.png'}")
     else:
         emit_frame(frame, args.format)
     return 0

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from typing import Any
+
+import pandas as pd
 
 from ..errors import FirstOrderError, unknown
 from ..gradients.backends import BACKENDS
 from ..report.bench_report import bench_markdown, plot_error_vs_time, plot_time_vs_n, speed_ratios
 from ..report.runfolder import RunFolder
 from ..studies.bench import bench_gradients
-from .common import add_cases_option, registry_from, report_problems
+from .common import Progress, add_cases_option, process_pool, registry_from, report_problems
 
 __all__ = ["add_parser"]
 
@@ -54,6 +57,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--repeats", type=int, default=5, help="timed gradients per measurement")
     p.add_argument("--out", default="reports", metavar="DIR", help="base folder of run folders")
     p.add_argument("--name", default=None, help="run folder name (default bench-<time>)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes, each timing one (case, size) at a time (default 1; with more, "
+        "the timings share the machine's cores)",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run_bench)
 
@@ -70,6 +81,21 @@ def _sizes(text: str) -> list[int]:
             f"`--sizes {text}` must be comma-separated positive integers, e.g. 10,100,1000."
         )
     return sizes
+
+
+def _skip(backend: str, n: int) -> bool:
+    return backend == "numdifftools" and n > NUMDIFFTOOLS_MAX_N
+
+
+def _bench_unit(
+    unit: tuple[str, int], case_paths: tuple[str, ...], backends: list[str], repeats: int
+) -> pd.DataFrame:
+    """One case at one size by every backend (in whatever process the pool chose)."""
+    from ..case.loading import resolve_case
+
+    name, n = unit
+    c = resolve_case(name, case_paths)
+    return bench_gradients([c], sizes=[n], backends=backends, repeats=repeats, skip=_skip)
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -102,21 +128,23 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.repeats < 1:
         raise FirstOrderError(f"`--repeats {args.repeats}` must be at least 1.")
     started = time.time()
-
-    def progress(label: str) -> None:
-        if not args.quiet:
-            print(f"bench: {label}", file=sys.stderr, flush=True)
-
+    units = [(c.name, n) for c in cases for n in (sizes if c.scalable else [c.dim])]
+    measure = functools.partial(
+        _bench_unit, case_paths=tuple(args.cases), backends=names, repeats=args.repeats
+    )
+    progress = Progress(args.quiet, prefix="bench", unit="measurement")
     # the folder is created (or refused) before any work, removed on any error
     with RunFolder("bench", base=args.out, name=args.name) as folder:
-        frame = bench_gradients(
-            cases,
-            sizes=sizes,
-            backends=names,
-            repeats=args.repeats,
-            skip=lambda b, n: b == "numdifftools" and n > NUMDIFFTOOLS_MAX_N,
-            progress=progress,
-        )
+        frames = []
+        try:
+            with process_pool(args.jobs) as pool:
+                stream = map(measure, units) if pool is None else pool.map(measure, units)
+                for done, (unit, frame) in enumerate(zip(units, stream, strict=True), start=1):
+                    frames.append(frame)
+                    progress(done, len(units), f"{unit[0]} n={unit[1]}")
+        finally:
+            progress.close()
+        frame = pd.concat(frames, ignore_index=True)
         wall = time.time() - started
         folder.write_csv("bench.csv", frame)
         folder.write_text("bench.md", bench_markdown(frame, wall))
@@ -130,6 +158,7 @@ def run_bench(args: argparse.Namespace) -> int:
                     "sizes": sizes,
                     "backends": names,
                     "repeats": args.repeats,
+                    "jobs": args.jobs,
                 },
                 {"wall_time_s": wall, "numdifftools_max_n": NUMDIFFTOOLS_MAX_N},
             ),

@@ -29,6 +29,15 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=run_show)
 
 
+#: Width of the reference column in ``list``'s table.
+REFERENCE_WIDTH = 48
+
+
+def _clip(text: str) -> str:
+    """``text`` cut to :data:`REFERENCE_WIDTH` characters, with "…" when cut."""
+    return text if len(text) <= REFERENCE_WIDTH else text[: REFERENCE_WIDTH - 1] + "…"
+
+
 def run_list(args: argparse.Namespace) -> int:
     """List cases; exit 2, listing nothing, when some case file failed to load."""
     reg = registry_from(args)
@@ -37,7 +46,7 @@ def run_list(args: argparse.Namespace) -> int:
     frame = cases_frame(reg.select(tags=args.tag or None))
     if args.format == "table":
         frame = frame.assign(
-            tags=frame["tags"].map(",".join), reference=frame["reference"].str.slice(0, 48)
+            tags=frame["tags"].map(",".join), reference=frame["reference"].map(_clip)
         )
     elif args.format == "csv":
         frame = frame.assign(tags=frame["tags"].map(";".join))

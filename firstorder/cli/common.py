@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from typing import Any
 
 import pandas as pd
 
 from ..case.loading import load_cases
 from ..case.registry import Registry
+from ..errors import FirstOrderError
 
-__all__ = ["add_cases_option", "emit_frame", "emit_json", "registry_from", "report_problems"]
+__all__ = [
+    "PLAIN_PROGRESS_EVERY",
+    "Progress",
+    "add_cases_option",
+    "add_jobs_option",
+    "emit_frame",
+    "emit_json",
+    "process_pool",
+    "registry_from",
+    "report_problems",
+]
+
+#: Seconds between plain progress lines when stderr is not a terminal.
+PLAIN_PROGRESS_EVERY = 5.0
 
 
 def add_cases_option(p: argparse.ArgumentParser) -> None:
@@ -51,3 +70,74 @@ def emit_frame(frame: pd.DataFrame, fmt: str) -> None:
 def emit_json(data: Any) -> None:
     """Print JSON, indented."""
     print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def add_jobs_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--jobs N`` (worker processes) to a command."""
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
+
+
+@contextlib.contextmanager
+def process_pool(jobs: int) -> Iterator[Executor | None]:
+    """``jobs`` worker processes (None for 1: run here); stopped on the way out.
+
+    On an error, Ctrl-C or SIGTERM the workers are terminated rather than left to
+    finish their tasks: the run is being abandoned.
+    """
+    if jobs < 1:
+        raise FirstOrderError(f"`--jobs` must be at least 1, not `{jobs}`.")
+    if jobs == 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    except BaseException:
+        # no public way to stop running workers before Python 3.14's terminate_workers
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Progress:
+    """tqdm on a terminal, plain lines every few seconds otherwise, nothing if quiet.
+
+    Called as ``progress(done, total, label)``; on stderr, so stdout stays the result.
+    """
+
+    def __init__(self, quiet: bool, prefix: str = "firstorder", unit: str = "task") -> None:
+        self.quiet = quiet
+        self.prefix = prefix
+        self.unit = unit
+        self.bar: Any = None
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            if self.bar is None:
+                tqdm = importlib.import_module("tqdm").tqdm
+                self.bar = tqdm(total=total, unit=self.unit, file=sys.stderr, leave=False)
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update(done - self.bar.n)
+            return
+        now = time.monotonic()
+        if done == total or now - self.last >= PLAIN_PROGRESS_EVERY:
+            self.last = now
+            print(
+                f"{self.prefix}: {done}/{total} {self.unit}s done ({label})",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
@@ -11,7 +10,14 @@ from ..numbers import DEFAULT_DPS
 from ..report.mutation_report import write_mutation_report
 from ..report.runfolder import RunFolder
 from ..studies.mutation import mutate
-from .common import add_cases_option, registry_from, report_problems
+from .common import (
+    Progress,
+    add_cases_option,
+    add_jobs_option,
+    process_pool,
+    registry_from,
+    report_problems,
+)
 
 __all__ = ["add_parser"]
 
@@ -38,6 +44,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports", metavar="DIR", help="base folder of run folders")
     p.add_argument("--name", default=None, help="run folder name (default mutate-<time>)")
+    add_jobs_option(p)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run_mutate)
 
@@ -48,27 +55,26 @@ def run_mutate(args: argparse.Namespace) -> int:
     if report_problems(reg):
         return 2
     started = time.time()
-    tick = [0.0]
-
-    def progress(done: int, total: int, label: str) -> None:
-        now = time.time()
-        if not args.quiet and (now - tick[0] > 2 or done == total):
-            tick[0] = now
-            print(f"mutate: {done}/{total} {label}", file=sys.stderr, flush=True)
-
+    progress = Progress(args.quiet, prefix="mutate")
     # the folder is created (or refused) before any work, removed on any error
     with RunFolder("mutate", base=args.out, name=args.name) as folder:
-        result = mutate(
-            args.case or None,
-            tags=args.tag,
-            precisions=args.precision or ["float64", "mp"],
-            dps=args.dps,
-            draws=args.draws,
-            mp_draws=args.mp_draws,
-            seed=args.seed,
-            registry=reg,
-            progress=progress,
-        )
+        try:
+            with process_pool(args.jobs) as pool:
+                result = mutate(
+                    args.case or None,
+                    tags=args.tag,
+                    precisions=args.precision or ["float64", "mp"],
+                    dps=args.dps,
+                    draws=args.draws,
+                    mp_draws=args.mp_draws,
+                    seed=args.seed,
+                    registry=reg,
+                    case_paths=args.cases,
+                    executor=pool,
+                    progress=progress,
+                )
+        finally:
+            progress.close()
         write_mutation_report(folder, result)
         folder.write_json(
             "run.json",

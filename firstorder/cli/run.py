@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-import time
 from typing import Any
 
 from ..errors import FirstOrderError
@@ -23,12 +21,9 @@ from ..studies.grid import (
     run_spec,
 )
 from ..vocab import RUN_PRECISIONS
-from .common import add_cases_option, registry_from, report_problems
+from .common import Progress, add_cases_option, registry_from, report_problems
 
 __all__ = ["add_parser"]
-
-#: Seconds between plain progress lines when stderr is not a terminal.
-PLAIN_PROGRESS_EVERY = 5.0
 
 
 def add_parser(sub: Any) -> None:
@@ -110,35 +105,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run_command)
 
 
-class _Progress:
-    """tqdm on a terminal, plain lines every few seconds otherwise, nothing if quiet."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar: Any = None
-        self.last = 0.0
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if self.quiet:
-            return
-        if self.tty:
-            if self.bar is None:
-                tqdm = importlib.import_module("tqdm").tqdm
-                self.bar = tqdm(total=total, unit="task", file=sys.stderr, leave=False)
-            self.bar.set_postfix_str(label, refresh=False)
-            self.bar.update(1)
-            return
-        now = time.monotonic()
-        if done == total or now - self.last >= PLAIN_PROGRESS_EVERY:
-            self.last = now
-            print(f"firstorder: {done}/{total} tasks done ({label})", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
     return {
         "case": args.case,
@@ -188,7 +154,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     folder = RunFolder("run", base=args.out, name=args.name)
     folder.prepare()  # an unwritable --out fails here, before any work
-    progress = _Progress(args.quiet)
+    progress = Progress(args.quiet)
     with folder:
         try:
             with open_pool(args.dask, args.jobs) as pool:

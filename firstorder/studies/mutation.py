@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,9 @@ import pandas as pd
 from ..case.loading import load_cases
 from ..case.model import Case
 from ..case.registry import Registry
-from ..errors import FirstOrderError, choices
+from ..errors import FirstOrderError, unknown
 from ..numbers import Context, context
+from .memo import memoised
 
 __all__ = [
     "DELTAS",
@@ -30,8 +32,12 @@ __all__ = [
     "MP_DELTAS",
     "Mutant",
     "MutationResult",
+    "MutationTask",
+    "Outcome",
+    "TaskOutput",
     "make_mutants",
     "mutate",
+    "run_mutation_task",
 ]
 
 #: Relative sizes of the scaled-component fault.
@@ -76,8 +82,6 @@ class Mutant:
         The relative size of a ``scale`` fault.
     components : tuple of int
         The components the fault was aimed at (0-based).
-    point : numpy.ndarray or None
-        Where to test it, when not at the mutants' common point.
     """
 
     case: Case
@@ -357,13 +361,36 @@ class MutationResult:
 
 
 @dataclass(frozen=True)
-class _Failed:
-    """Stands in for a detector result when the test could not run."""
+class Outcome:
+    """What the detector said about one mutant (or that it could not test it).
 
+    Attributes
+    ----------
+    verdict : str
+        The detector's verdict, or ``error`` when the test could not run.
+    reason : str
+        One line saying why.
+    order : float
+        The fitted order of r1 (NaN when not tested).
+    wrong_components : tuple of int
+        The components the detector named (0-based).
+    """
+
+    verdict: str
     reason: str
-    verdict: str = "error"
-    order: float = float("nan")
-    wrong_components: tuple[int, ...] = ()
+    order: float
+    wrong_components: tuple[int, ...]
+
+    @classmethod
+    def of(cls, res: Any) -> Outcome:
+        """The outcome of a detector result (:class:`~firstorder.taylor.check.CheckResult`)."""
+        found = tuple(int(k) for k in res.wrong_components)
+        return cls(res.verdict, res.reason, float(res.order), found)
+
+    @classmethod
+    def not_tested(cls, exc: Exception) -> Outcome:
+        """The outcome of a mutant the detector refused (e.g. not finite in mp)."""
+        return cls("error", f"not tested: {exc}", float("nan"), ())
 
 
 def _located(found: Sequence[int], target: Sequence[int], kind: str) -> bool:
@@ -380,6 +407,134 @@ def _draw_points(c: Case, draws: int, seed: int) -> np.ndarray:
     return np.vstack([c.point()[None, :], pts])
 
 
+@dataclass(frozen=True)
+class MutationTask:
+    """One case in one precision: its mutants and its false-alarm draws.
+
+    Small and picklable: a registered case travels by name and is loaded in the worker
+    with ``case_paths``; a case object the caller built travels as itself.
+    """
+
+    case: Case | str
+    precision: str
+    dps: int
+    draws: int
+    seed: int
+    case_paths: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``name precision``, for progress."""
+        name = self.case if isinstance(self.case, str) else self.case.name
+        return f"{name} {self.precision}"
+
+
+@dataclass(frozen=True)
+class TaskOutput:
+    """The rows one :class:`MutationTask` adds to the :class:`MutationResult` tables."""
+
+    mutants: tuple[dict[str, Any], ...]
+    alarms: dict[str, Any]
+    skipped: tuple[str, ...]
+
+
+def _test_mutant(
+    name: str, mt: Mutant, v: np.ndarray, task: MutationTask, rel: float
+) -> dict[str, Any]:
+    """The detector on one mutant: one row of the mutant table."""
+    from ..taylor.check import detect
+
+    try:
+        out = Outcome.of(detect(mt.case, v, precision=task.precision, dps=task.dps, seed=task.seed))
+    except FirstOrderError as exc:
+        # e.g. a mutant gradient not finite in this precision: recorded, not fatal
+        out = Outcome.not_tested(exc)
+    detected = out.verdict == "fail"
+    return {
+        "case": name,
+        "dim": mt.case.dim,
+        "precision": task.precision,
+        "kind": mt.kind,
+        "delta": mt.delta,
+        "rel_error": rel,
+        "target": " ".join(map(str, mt.components[:20])),
+        "verdict": out.verdict,
+        "detected": detected,
+        "located": detected and _located(out.wrong_components, mt.components, mt.kind),
+        "wrong_components": " ".join(map(str, out.wrong_components[:20])),
+        "order": out.order,
+        "reason": out.reason,
+    }
+
+
+def _mutant_rows(c: Case, task: MutationTask) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every mutant of ``c`` at ``x0`` through the detector, in the task's precision."""
+    v = c.point()
+    precision = task.precision
+    # the gradient error is measured in the precision under test: in mp a fault of
+    # 1e-30 is invisible in float64
+    cx = context(precision, task.dps if precision == "mp" else None)
+    g_ref = c.grad(cx.asarray(v), cx)
+    g_scale = float(np.max(np.abs(cx.to_float(g_ref))))
+    mutants, skipped = make_mutants(c, v, DELTAS + MP_DELTAS if precision == "mp" else DELTAS)
+    rows = []
+    for mt in mutants:
+        at = v if mt.point is None else mt.point
+        ref = g_ref if mt.point is None else c.grad(cx.asarray(at), cx)
+        ref_scale = g_scale if mt.point is None else float(np.max(np.abs(cx.to_float(ref))))
+        diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(at), cx) - ref))
+        rel = float(np.max(diff) / max(ref_scale, 1e-300))
+        if rel <= ROUNDOFF_CHANGE * float(cx.eps):
+            # e.g. swapping components equal to round-off: the mutant changes
+            # nothing this precision can represent
+            label = mt.kind if mt.delta is None else f"{mt.kind} {mt.delta:g}"
+            skipped.append(
+                f"`{c.name}` {label} ({precision}): skipped, it changes the gradient by "
+                f"{rel:.1g} of its size, at round-off."
+            )
+            continue
+        rows.append(_test_mutant(c.name, mt, at, task, rel))
+    return rows, skipped
+
+
+def _false_alarms(c: Case, task: MutationTask) -> dict[str, Any]:
+    """The correct gradient through the same detector at ``draws`` seeded points."""
+    from ..taylor.check import detect
+
+    pts = _draw_points(c, task.draws, task.seed)
+    verdicts = [
+        detect(c, pts[k], precision=task.precision, dps=task.dps, seed=task.seed + k).verdict
+        for k in range(task.draws)
+    ]
+    return {
+        "case": c.name,
+        "dim": c.dim,
+        "precision": task.precision,
+        "draws": task.draws,
+        "alarms": sum(v == "fail" for v in verdicts),
+        "inconclusive": sum(v == "inconclusive" for v in verdicts),
+    }
+
+
+def run_mutation_task(task: MutationTask) -> TaskOutput:
+    """Run one task (in whatever process the executor chose)."""
+    from ..case.loading import resolve_case
+
+    # every mutant shares the case's cost: evaluations repeated across mutants (the
+    # random direction, the bisection blocks) are done once
+    c = resolve_case(task.case, task.case_paths)
+    rows, skipped = _mutant_rows(memoised(c), task)
+    # the draws are at distinct points: nothing to share, only memory to spend
+    return TaskOutput(tuple(rows), _false_alarms(c, task), tuple(skipped))
+
+
+def _pick(cases: Iterable[Case | str] | None, tags: Iterable[str], reg: Registry) -> list[Case]:
+    """The cases to mutate: those picked (the registry's one selector), with an analytic
+    gradient."""
+    picked = [] if cases is not None and not cases else reg.select(cases, tags)
+    return [c for c in picked if c.grad_fn is not None]
+
+
 def mutate(
     cases: Iterable[Case | str] | None = None,
     *,
@@ -391,6 +546,8 @@ def mutate(
     mp_max_dim: int = 50,
     seed: int = 0,
     registry: Registry | None = None,
+    case_paths: Iterable[str] = (),
+    executor: Executor | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> MutationResult:
     """Run the Taylor test and the component location on every mutant of every case.
@@ -416,7 +573,12 @@ def mutate(
     seed
         Seed of the directions and points.
     registry
-        Where names are looked up (default: the built-in registry).
+        Where names are looked up (default: the built-in registry plus ``case_paths``).
+    case_paths
+        Extra case paths the registry was loaded with: workers load names from them.
+    executor
+        Runs the (case, precision) tasks, e.g. a ``ProcessPoolExecutor``; None runs
+        them serially here. Results are the same either way.
     progress
         Called as ``progress(done, total, label)`` after each case and precision.
 
@@ -424,90 +586,36 @@ def mutate(
     -------
     MutationResult
     """
-    from ..taylor.check import detect
-
-    reg = registry if registry is not None else load_cases()
+    paths = tuple(str(p) for p in case_paths)
+    reg = registry if registry is not None else load_cases(*paths)
     valid = ("float64", "float32", "mp")
     for p in precisions:
         if p not in valid:
-            raise FirstOrderError(f"unknown precision `{p}`; choose from {choices(valid)}.")
-    picked = [] if cases is not None and not cases else reg.select(cases, tags)
-    picked = [c for c in picked if c.grad_fn is not None]
-
-    jobs = [(c, p) for c in picked for p in precisions if p != "mp" or c.dim <= mp_max_dim]
+            raise unknown("precision", p, valid)
+    picked = _pick(cases, tags, reg)
+    # to another process a registered case travels by name (its functions may live in
+    # a file the worker loads again); here, as itself
+    travel: list[Case | str] = [
+        c.name if executor is not None and c.name in reg and reg[c.name] is c else c for c in picked
+    ]
+    tasks = [
+        MutationTask(t, p, dps, mp_draws if p == "mp" else draws, seed, paths)
+        for c, t in zip(picked, travel, strict=True)
+        for p in precisions
+        if p != "mp" or c.dim <= mp_max_dim
+    ]
+    stream = (
+        map(run_mutation_task, tasks)
+        if executor is None
+        else executor.map(run_mutation_task, tasks)
+    )
     rows: list[dict[str, Any]] = []
     alarms: list[dict[str, Any]] = []
-    skipped: list[str] = []
-    seen_skips: set[str] = set()
-    for done, (c, precision) in enumerate(jobs, start=1):
-        v = c.point()
-        # the gradient error is measured in the precision under test: in mp a fault of
-        # 1e-30 is invisible in float64
-        cx = context(precision, dps if precision == "mp" else None)
-        g_ref = c.grad(cx.asarray(v), cx)
-        g_scale = float(np.max(np.abs(cx.to_float(g_ref))))
-        mutants, skips = make_mutants(c, v, DELTAS + MP_DELTAS if precision == "mp" else DELTAS)
-        for s in skips:
-            if s not in seen_skips:
-                seen_skips.add(s)
-                skipped.append(s)
-        for mt in mutants:
-            at = v if mt.point is None else mt.point
-            ref = g_ref if mt.point is None else c.grad(cx.asarray(at), cx)
-            ref_scale = g_scale if mt.point is None else float(np.max(np.abs(cx.to_float(ref))))
-            diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(at), cx) - ref))
-            rel = float(np.max(diff) / max(ref_scale, 1e-300))
-            if rel <= ROUNDOFF_CHANGE * float(cx.eps):
-                # e.g. swapping components equal to round-off: the mutant changes
-                # nothing this precision can represent
-                label = mt.kind if mt.delta is None else f"{mt.kind} {mt.delta:g}"
-                skipped.append(
-                    f"`{c.name}` {label} ({precision}): skipped, it changes the gradient by "
-                    f"{rel:.1g} of its size, at round-off."
-                )
-                continue
-            res: Any
-            try:
-                res = detect(mt.case, at, precision=precision, dps=dps, seed=seed)
-            except FirstOrderError as exc:
-                # e.g. a mutant gradient not finite in this precision: recorded, not fatal
-                res = _Failed(f"not tested: {exc}")
-            detected = res.verdict == "fail"
-            found = tuple(int(k) for k in res.wrong_components)
-            rows.append(
-                {
-                    "case": c.name,
-                    "dim": c.dim,
-                    "precision": precision,
-                    "kind": mt.kind,
-                    "delta": mt.delta,
-                    "rel_error": rel,
-                    "target": " ".join(map(str, mt.components[:20])),
-                    "verdict": res.verdict,
-                    "detected": detected,
-                    "located": detected and _located(found, mt.components, mt.kind),
-                    "wrong_components": " ".join(map(str, found[:20])),
-                    "order": res.order,
-                    "reason": res.reason,
-                }
-            )
-        n_draws = mp_draws if precision == "mp" else draws
-        pts = _draw_points(c, n_draws, seed)
-        # the same detector as for the mutants: descent and a seeded random direction
-        verdicts = [
-            detect(c, pts[k], precision=precision, dps=dps, seed=seed + k).verdict
-            for k in range(n_draws)
-        ]
-        alarms.append(
-            {
-                "case": c.name,
-                "dim": c.dim,
-                "precision": precision,
-                "draws": n_draws,
-                "alarms": sum(v == "fail" for v in verdicts),
-                "inconclusive": sum(v == "inconclusive" for v in verdicts),
-            }
-        )
+    skipped: dict[str, None] = {}
+    for done, (task, out) in enumerate(zip(tasks, stream, strict=True), start=1):
+        rows += out.mutants
+        alarms.append(out.alarms)
+        skipped.update(dict.fromkeys(out.skipped))
         if progress is not None:
-            progress(done, len(jobs), f"{c.name} {precision}")
+            progress(done, len(tasks), task.label)
     return MutationResult(pd.DataFrame(rows), pd.DataFrame(alarms), tuple(skipped))

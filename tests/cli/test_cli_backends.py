@@ -54,6 +54,11 @@ def test_sweep_writes_table_csv_and_plot(tmp_path):
     run = json.loads((folder / "run.json").read_text())
     assert run["arguments"]["case"] == "squire_trapp"
     assert "complex-step" in res.stdout and "min_error" in res.stdout
+    # a summary, not the data: one line per backend, no NaN; every step is in the CSV
+    lines = res.stdout.splitlines()
+    assert len(lines) <= 80 and "nan" not in res.stdout.lower()
+    assert lines[0].split()[:1] == ["backend"] and "best_step" in lines[0]
+    assert len(frame) > 80 and str(folder.resolve().name) in res.stdout
 
 
 def test_sweep_at_a_point_in_mp(tmp_path):

@@ -93,3 +93,15 @@ def test_bench_bad_input_exits_2_and_writes_nothing(tmp_path):
         assert res.returncode == 2, (args, res.stderr)
         assert res.stderr.startswith("firstorder: error:") and "Traceback" not in res.stderr
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_bench_jobs_runs_each_case_and_size_in_worker_processes(tmp_path):
+    out = tmp_path / "reports"
+    # the fixed rule: 2n evaluations per gradient, nothing spent on a step search
+    args = ["--case", "ext_rosenbrock", "--sizes", "10,20", "--backend", "central@rule"]
+    res = run_cli("bench", *args, "--repeats", "1", "--jobs", "2", "--out", str(out), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    frame = pd.read_csv(out / "latest" / "bench.csv")
+    assert frame[["n", "nfev"]].values.tolist() == [[10, 20], [20, 40]]
+    # progress on stderr, ending with every measurement done
+    assert res.stderr.strip().splitlines()[-1].startswith("bench: 2/2 measurements done")

@@ -38,6 +38,9 @@ def test_installed_package_lists_its_cases_from_anywhere(tmp_path):
 def test_list_formats_and_tags(tmp_path):
     table = run_cli("list", cwd=tmp_path)
     assert table.returncode == 0 and "rosenbrock" in table.stdout
+    # a long reference is cut with "…", a short one is whole
+    full = run_cli("list", "--format", "csv", cwd=tmp_path).stdout
+    assert "…" in table.stdout and "…" not in full
     csv = run_cli("list", "--format", "csv", "--tag", "mgh", cwd=tmp_path)
     assert csv.returncode == 0
     assert csv.stdout.splitlines()[0].startswith("name,dim,")
@@ -95,7 +98,7 @@ def test_show_text(tmp_path):
     ("args", "needle"),
     [
         (["show", "rosenbrok"], "unknown case `rosenbrok` (did you mean `rosenbrock`?)"),
-        (["list", "--tag", "nope"], "unknown tag `nope`; choose from"),
+        (["list", "--tag", "nope"], "unknown tag `nope`; `firstorder list` shows all"),
         (["list", "--format", "xml"], "invalid choice: 'xml'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["show", "seed", "--dps", "2"], "`dps` must be an integer of at least 5"),

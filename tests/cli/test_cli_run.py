@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fo_support import run_cli
+from fo_support import default_sigint, run_cli, sigint_ignored
 
 from firstorder.report.runfolder import RunFolder
 
@@ -139,13 +139,16 @@ def _start_slow_run(tmp_path: Path, out: Path, name: str) -> subprocess.Popen:
     path = tmp_path / "slow.py"
     path.write_text(SLOW_CASE)
     args = ["--cases", str(path), "--case", "slow_bowl", "--directions", "20", "--points", "3"]
-    return subprocess.Popen(
-        [sys.executable, "-m", "firstorder", "run", *args, "--out", str(out), "--name", name],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # started as `nohup` or `&` would start it (SIGINT ignored): the child restores it
+    with sigint_ignored():
+        return subprocess.Popen(
+            [sys.executable, "-m", "firstorder", "run", *args, "--out", str(out), "--name", name],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=default_sigint,
+        )
 
 
 def _wait_for_temporary_folder(out: Path, proc: subprocess.Popen) -> None:
@@ -165,7 +168,9 @@ def _earlier_report(tmp_path: Path, out: Path) -> str:
     return (out / "first" / "summary.md").read_text()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
+)
 def test_an_interrupted_run_leaves_earlier_reports_intact(tmp_path, sig):
     out = tmp_path / "reports"
     before = _earlier_report(tmp_path, out)
@@ -176,7 +181,11 @@ def test_an_interrupted_run_leaves_earlier_reports_intact(tmp_path, sig):
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and "interrupted" in err
         assert not any(out.glob(".tmp-*")), "Ctrl-C removes its temporary folder"
+    elif sig == signal.SIGTERM:
+        assert proc.returncode == 128 + signal.SIGTERM and "terminated" in err
+        assert not any(out.glob(".tmp-*")), "SIGTERM removes its temporary folder"
     else:
+        assert any(out.glob(".tmp-second-*")), "SIGKILL leaves its temporary folder"
         assert proc.returncode == -signal.SIGKILL
     assert not (out / "second").exists()
     assert os.readlink(out / "latest") == "first"

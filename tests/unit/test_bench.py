@@ -57,3 +57,13 @@ def test_bench_bad_input():
         bench_gradients(["squire_trapp"], backends=["analytic@rule"])
     with pytest.raises(fo.FirstOrderError, match="`repeats`"):
         bench_gradients(["squire_trapp"], repeats=0)
+
+
+def test_bench_markdown_gives_the_unit_of_the_cost_ratio():
+    from firstorder.report.bench_report import bench_markdown
+
+    frame = bench_gradients(["squire_trapp"], sizes=[1], backends=["central"], repeats=1)
+    md = bench_markdown(frame, 1.0)
+    header = next(t for t in md.splitlines() if t.startswith("| case"))
+    assert "time_cost_evals" in header
+    assert "in units of one cost evaluation's time" in md

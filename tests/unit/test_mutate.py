@@ -92,5 +92,59 @@ def test_mutate_bad_input(tmp_path) -> None:
     with pytest.raises(fo.FirstOrderError, match="unknown precision `quad`"):
         fo.mutate(["seed"], precisions=["quad"])
     res = run_cli("mutate", "--tag", "no-such-tag", "--out", str(tmp_path / "r"), cwd=tmp_path)
-    assert res.returncode == 2 and "unknown tag `no-such-tag`; choose from" in res.stderr
+    assert res.returncode == 2 and "unknown tag `no-such-tag`" in res.stderr
     assert not (tmp_path / "r" / "latest").exists()
+
+
+def test_mutate_in_worker_processes_gives_the_serial_result() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    kw = {"draws": 3, "mp_draws": 1, "precisions": ["float64"]}
+    serial = fo.mutate(["seed", "booth"], **kw)
+    seen: list[tuple[int, int, str]] = []
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        par = fo.mutate(["seed", "booth"], **kw, executor=pool, progress=lambda *a: seen.append(a))
+    pd.testing.assert_frame_equal(serial.mutants, par.mutants)
+    pd.testing.assert_frame_equal(serial.false_alarms, par.false_alarms)
+    assert par.skipped == serial.skipped
+    assert seen == [(1, 2, "seed float64"), (2, 2, "booth float64")]
+
+
+def test_memoised_case_evaluates_each_point_once_and_returns_the_same_values() -> None:
+    from firstorder.studies.memo import memoised
+
+    calls: list[int] = []
+    base = fo.load_cases()["rosenbrock"]
+
+    def counted(v, ctx):
+        calls.append(len(v))
+        return base.cost_fn(v, ctx)
+
+    import dataclasses
+
+    c = memoised(dataclasses.replace(base, cost_fn=counted))
+    rng = np.random.default_rng(0)
+    pts = rng.normal(size=(6, 2))
+    for prec in ("float64", "mp"):
+        first = c.cost(pts, prec)
+        again = c.cost(np.vstack([pts[3:], pts[:3], pts[:1]]), prec)
+        assert [str(t) for t in again] == [
+            str(t) for t in np.concatenate([first[3:], first[:3], first[:1]])
+        ]
+        assert [str(t) for t in first] == [str(t) for t in base.cost(pts, prec)]
+    # one batched call per precision; the repeats cost nothing
+    assert calls == [6, 6]
+
+
+def test_outcome_constructors() -> None:
+    from firstorder.studies.mutation import Outcome
+    from firstorder.taylor.check import detect
+
+    res = detect(fo.load_cases()["seed"])
+    out = Outcome.of(res)
+    assert (out.verdict, out.reason) == (res.verdict, res.reason)
+    failed = Outcome.not_tested(fo.FirstOrderError("the `gradient` has a non-finite component."))
+    assert failed.verdict == "error" and failed.reason.startswith("not tested: the `gradient`")
+    assert np.isnan(failed.order) and failed.wrong_components == ()
