@@ -102,7 +102,7 @@ def _(v, ctx):
     zero = 0 * sn[..., :1]
     left = -2 * sn * sx[..., :-1] * s[:-1]
     right = sn * s[1:] / 2
-    return np.concatenate([left, zero], axis=-1) + np.concatenate([zero, right], axis=-1)
+    return ctx.concatenate([left, zero], axis=-1) + np.concatenate([zero, right], axis=-1)
 
 
 @scosine.hessian_vector
@@ -117,7 +117,7 @@ def _(v, d, ctx):
     first = -cs * du * a - sn * 2 * s[:-1] ** 2 * d[..., :-1]
     second = -cs * du * b
     zero = 0 * sn[..., :1]
-    return np.concatenate([first, zero], axis=-1) + np.concatenate([zero, second], axis=-1)
+    return ctx.concatenate([first, zero], axis=-1) + np.concatenate([zero, second], axis=-1)
 
 
 # -- huge and tiny values -------------------------------------------------------------------

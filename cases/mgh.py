@@ -960,7 +960,7 @@ def _watson_jac(v, ctx):
     e2 = (np.arange(n) == 1).astype(float)
     r30 = ctx.asarray(e1) + 0 * v
     r31 = ctx.asarray(e2) - 2 * x1[..., None] * e1
-    return np.concatenate([top, r30[..., None, :], r31[..., None, :]], axis=-2)
+    return ctx.concatenate([top, r30[..., None, :], r31[..., None, :]], axis=-2)
 
 
 def _watson_curv(v, f, ctx):
@@ -991,7 +991,7 @@ def watson(v, ctx):
     p, q = _watson_matrices(v.shape[-1], ctx)
     top = ctx.matmul(v, q.T) - ctx.matmul(v, p.T) ** 2 - 1
     x1, x2 = v[..., :1], v[..., 1:2]
-    return np.concatenate([top, x1, x2 - x1 * x1 - 1], axis=-1)
+    return ctx.concatenate([top, x1, x2 - x1 * x1 - 1], axis=-1)
 
 
 # -- problems 21–35: variable dimension --------------------------------------------------
@@ -1054,7 +1054,7 @@ def _penalty1_jac(v, ctx):
     n = v.shape[-1]
     ra = ctx.sqrt(ctx.const("1e-5"))
     top = ra * ctx.asarray(np.eye(n)) + 0 * v[..., None, :]
-    return np.concatenate([top, 2 * v[..., None, :]], axis=-2)
+    return ctx.concatenate([top, 2 * v[..., None, :]], axis=-2)
 
 
 def _penalty1_curv(v, f, ctx):
@@ -1076,7 +1076,7 @@ def penalty1(v, ctx):
     (n = 4) and 7.08765e−5 (n = 10)."""
     ra = ctx.sqrt(ctx.const("1e-5"))
     last = ctx.sum(v * v)[..., None] - ctx.const("0.25")
-    return np.concatenate([ra * (v - 1), last], axis=-1)
+    return ctx.concatenate([ra * (v - 1), last], axis=-1)
 
 
 def _penalty2_parts(v, ctx):
@@ -1097,7 +1097,7 @@ def _penalty2_jac(v, ctx):
     jac[..., k, k] = ra * e[..., 1:] / 10
     jac[..., k, k - 1] = ra * e[..., :-1] / 10
     jac[..., n - 1 + k, k] = ra * e[..., 1:] / 10
-    full = np.concatenate([jac, (2 * w * v)[..., None, :]], axis=-2)
+    full = ctx.concatenate([jac, (2 * w * v)[..., None, :]], axis=-2)
     return full
 
 
@@ -1132,7 +1132,7 @@ def penalty2(v, ctx):
     mid = ra * (e[..., 1:] + e[..., :-1] - y)
     tail = ra * (e[..., 1:] - ctx.exp(ctx.const(-1) / 10))
     last = ctx.sum(w * v * v)[..., None] - 1
-    return np.concatenate([first, mid, tail, last], axis=-1)
+    return ctx.concatenate([first, mid, tail, last], axis=-1)
 
 
 def _variably_dimensioned_jac(v, ctx):
@@ -1140,7 +1140,7 @@ def _variably_dimensioned_jac(v, ctx):
     j = ctx.asarray(np.arange(1, n + 1, dtype=float))
     s = ctx.sum(j * (v - 1))[..., None]
     top = ctx.asarray(np.eye(n)) + 0 * v[..., None, :]
-    return np.concatenate([top, (j + 0 * v)[..., None, :], (2 * s * j)[..., None, :]], axis=-2)
+    return ctx.concatenate([top, (j + 0 * v)[..., None, :], (2 * s * j)[..., None, :]], axis=-2)
 
 
 def _variably_dimensioned_curv(v, f, ctx):
@@ -1164,7 +1164,7 @@ def variably_dimensioned(v, ctx):
     n = v.shape[-1]
     j = ctx.asarray(np.arange(1, n + 1, dtype=float))
     s = ctx.sum(j * (v - 1))[..., None]
-    return np.concatenate([v - 1, s, s * s], axis=-1)
+    return ctx.concatenate([v - 1, s, s * s], axis=-1)
 
 
 def _trigonometric_jac(v, ctx):
@@ -1209,7 +1209,7 @@ def _brown_almost_linear_jac(v, ctx):
     eye = np.eye(n, dtype=bool)
     top = ctx.asarray(np.eye(n)[: n - 1] + 1) + 0 * v[..., None, :]
     last = _products_without(v[..., None, :], ctx, eye)  # (…, n): Π_{l≠j} x_l
-    return np.concatenate([top, last[..., None, :]], axis=-2)
+    return ctx.concatenate([top, last[..., None, :]], axis=-2)
 
 
 def _brown_almost_linear_curv(v, f, ctx):
@@ -1237,7 +1237,7 @@ def brown_almost_linear(v, ctx):
     n α^n − (n + 1) α^(n−1) + 1 = 0, e.g. (1, …, 1); F = 1 at (0, …, 0, n + 1)."""
     total = ctx.sum(v)[..., None]
     head = v[..., :-1] + total - (v.shape[-1] + 1)
-    return np.concatenate([head, ctx.prod(v)[..., None] - 1], axis=-1)
+    return ctx.concatenate([head, ctx.prod(v)[..., None] - 1], axis=-1)
 
 
 def _grid(n, ctx):
@@ -1280,8 +1280,8 @@ def discrete_boundary_value(v, ctx):
     n = v.shape[-1]
     h, t = _grid(n, ctx)
     z = 0 * v[..., :1]
-    left = np.concatenate([z, v[..., :-1]], axis=-1)
-    right = np.concatenate([v[..., 1:], z], axis=-1)
+    left = ctx.concatenate([z, v[..., :-1]], axis=-1)
+    right = ctx.concatenate([v[..., 1:], z], axis=-1)
     return 2 * v - left - right + h * h * (v + t + 1) ** 3 / 2
 
 
@@ -1347,8 +1347,8 @@ def broyden_tridiagonal(v, ctx):
     """Broyden tridiagonal: f_i = (3 − 2 x_i) x_i − x_{i−1} − 2 x_{i+1} + 1,
     x_0 = x_{n+1} = 0; m = n, x0 = −1. n = 10 by default. F* = 0."""
     z = 0 * v[..., :1]
-    left = np.concatenate([z, v[..., :-1]], axis=-1)
-    right = np.concatenate([v[..., 1:], z], axis=-1)
+    left = ctx.concatenate([z, v[..., :-1]], axis=-1)
+    right = ctx.concatenate([v[..., 1:], z], axis=-1)
     return (3 - 2 * v) * v - left - 2 * right + 1
 
 

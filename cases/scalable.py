@@ -40,7 +40,9 @@ def _index(n, start=1, ctx=None):
 
 def _col(s):
     """A reduction over the last axis as a column, so it broadcasts back over it."""
-    return np.asarray(s)[..., None]
+    # np.asarray only where needed: an mp reduction may come back as a bare mpf, while
+    # a traced (jax) array must not go through numpy.
+    return s[..., None] if getattr(s, "ndim", 0) else np.asarray(s)[..., None]
 
 
 # -- extended Rosenbrock ------------------------------------------------------------------

@@ -9,7 +9,9 @@ A cost case is written once against a context ``ctx`` and then runs in
   derivatives,
 * ``mp``: mpmath at ``dps`` decimal digits on numpy object arrays, so batching works
   there too. Precision lives on a private :class:`mpmath.MPContext`; the global
-  ``mpmath.mp`` is never touched.
+  ``mpmath.mp`` is never touched,
+* ``jax``: float64 through ``jax.numpy``, traceable by ``jax.grad`` (the optional
+  ``autodiff`` extra; see :mod:`firstorder.numbers_jax`).
 """
 
 from __future__ import annotations
@@ -155,6 +157,19 @@ class Context:
     def zeros(self, shape: int | tuple[int, ...]) -> Array:
         """An array of zeros in this context."""
         return np.zeros(shape, dtype=self.dtype)
+
+    def full_like(self, x: Any, value: float | int | str) -> Any:
+        """``value`` in this context, in the shape of ``x`` (a constant Hessian entry).
+
+        Replaces the ``value + 0 * x`` idiom: the entry takes ``x``'s batch shape and
+        number type (complex under the complex step, ``mpf`` in mp).
+        """
+        x = np.asarray(x)
+        return np.full(x.shape, self.const(value), dtype=np.result_type(x, self.dtype))
+
+    def concatenate(self, xs: Sequence[Any], axis: int = -1) -> Any:
+        """Join arrays along an existing axis, the last by default."""
+        return np.concatenate(xs, axis=axis)
 
     def abs(self, x: Any) -> Any:
         """Absolute value."""
@@ -326,8 +341,9 @@ def context(name: Precision | str | Context = "float64", dps: int | None = None)
     Parameters
     ----------
     name
-        ``"float64"``, ``"float32"``, ``"complex128"`` or ``"mp"``; a
-        :class:`Context` is returned as it is.
+        ``"float64"``, ``"float32"``, ``"complex128"``, ``"mp"`` or ``"jax"``
+        (float64 through ``jax.numpy``, the ``autodiff`` extra); a :class:`Context`
+        is returned as it is.
     dps
         Decimal digits for ``"mp"`` (default 50); ignored by the other contexts.
 
@@ -343,6 +359,11 @@ def context(name: Precision | str | Context = "float64", dps: int | None = None)
     """
     if isinstance(name, Context):
         return name
+    if name == "jax":
+        # JAX is an optional extra: imported only when its context is asked for.
+        from .numbers_jax import jax_context
+
+        return jax_context()
     if name not in PRECISIONS:
         raise unknown("precision", name, PRECISIONS)
     if name != "mp":

@@ -26,6 +26,7 @@ from ..case.registry import resolve_case
 from ..errors import FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..vocab import GRADIENT_PRECISIONS
+from . import autodiff
 from .reference import reference_gradient
 from .stencils import STENCILS, stencil_weights
 from .steps import complex_steps, default_steps, user_steps
@@ -721,7 +722,26 @@ def _build() -> tuple[dict[str, Backend], list[Backend]]:
             _run_numdifftools("complex", "numdifftools-complex"),
         ),
     ]
-    everything = own + peers
+    has_jax = autodiff.available()
+    ad = [
+        Backend(
+            "autodiff",
+            "autodiff",
+            None,
+            "JAX reverse mode, jax.grad (jit)",
+            has_jax,
+            autodiff.run_reverse,
+        ),
+        Backend(
+            "autodiff-fwd",
+            "autodiff",
+            None,
+            "JAX forward mode, jvp over the basis (jit)",
+            has_jax,
+            autodiff.run_forward,
+        ),
+    ]
+    everything = own + peers + ad
     return {b.name: b for b in everything if b.available}, everything
 
 
