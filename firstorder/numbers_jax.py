@@ -18,6 +18,7 @@ import contextlib
 import functools
 import importlib.util
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 from .errors import FirstOrderError
 from .numbers import _UNARY, Context
 
-__all__ = ["EXTRA_HINT", "JaxContext", "available", "jax_context", "x64"]
+__all__ = ["EXTRA_HINT", "JaxContext", "available", "jax_context", "user_scope", "x64"]
 
 #: How to get JAX, for messages when it is missing.
 EXTRA_HINT = "install the `autodiff` extra: pip install 'firstorder[autodiff]'"
@@ -59,6 +60,16 @@ def x64() -> Iterator[None]:
         yield
 
 
+def user_scope() -> contextlib.AbstractContextManager[None]:
+    """:func:`x64` when the user's process has imported JAX, else nothing.
+
+    Wraps a check of a user's own functions: a JAX cost, its ``jax.grad`` or a
+    ``custom_vjp`` rule then run in float64 during the check (JAX's float32 default
+    would read as a wrong gradient), and JAX is never imported on its own account.
+    """
+    return x64() if "jax" in sys.modules else contextlib.nullcontext()
+
+
 class JaxContext(Context):
     """float64 through ``jax.numpy``: traceable by ``jax.grad``, ``jvp`` and ``jit``.
 
@@ -86,7 +97,12 @@ class JaxContext(Context):
         return (jax_context, ())
 
     def asarray(self, x: Any) -> Any:
-        return self._jnp.asarray(x, dtype=self._jnp.float64)
+        if isinstance(x, self._jax.core.Tracer):
+            return self._jnp.asarray(x, dtype=self._jnp.float64)
+        # Data converted while a cost is traced stays a concrete array: a case may cache
+        # it per context (the neural cases do), and a cached tracer would leak.
+        with self._jax.ensure_compile_time_eval():
+            return self._jnp.asarray(x, dtype=self._jnp.float64)
 
     def const(self, x: float | int | str) -> Any:
         return np.float64(x)

@@ -50,9 +50,23 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=run_sweep)
 
 
+#: The extra that installs each kind of optional backend.
+_EXTRAS = {"autodiff": "autodiff", "peer": "peers"}
+
+
 def run_backends(args: argparse.Namespace) -> int:
-    """Print the backend table."""
-    emit_frame(backends_frame(), args.format)
+    """Print the backend table, and how to install the backends that are absent."""
+    frame = backends_frame()
+    emit_frame(frame, args.format)
+    if args.format == "table":
+        absent = frame[~frame["available"].astype(bool)]
+        for kind, extra in _EXTRAS.items():
+            names = list(absent.loc[absent["kind"] == kind, "name"])
+            if names:
+                print(
+                    f"not installed: {', '.join(names)}; install the `{extra}` extra: "
+                    f"pip install 'firstorder[{extra}]'"
+                )
     return 0
 
 

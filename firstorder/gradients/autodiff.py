@@ -160,7 +160,8 @@ def _call(c: Case, kind: str, *args: Any, **shape: int) -> Any:
     fn = _compiled(c, kind, **shape)
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - any failure to trace is a refusal, never a number
+    except Exception as exc:
+        # Any failure to trace is a refusal with its reason, never a number.
         reason = _describe(c, exc)
         _REFUSED[c] = reason
         raise AutodiffError(reason) from exc

@@ -14,6 +14,7 @@ from ..case.model import Case
 from ..case.registry import resolve_case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
+from ..numbers_jax import user_scope
 from .harness import TaylorResult, _taylor
 
 __all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
@@ -111,7 +112,9 @@ def check_gradient(
     Parameters
     ----------
     cost
-        ``cost(v) -> float`` for ``v`` of shape ``(n,)``; no batching, no ``ctx``.
+        ``cost(v) -> float`` for ``v`` of shape ``(n,)``; no batching, no ``ctx``. A
+        JAX function works too (with ``grad=jax.grad(cost)`` or a ``custom_vjp``
+        rule): when JAX is imported the check runs in JAX's float64, scoped to it.
     grad
         ``grad(v) -> array`` of shape ``(n,)``.
     point
@@ -148,7 +151,9 @@ def check_gradient(
         raise FirstOrderError(f"`directions` must be a positive integer, not `{directions}`.")
     c = _as_case(cost, grad, len(v), v)
     specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
-    return _run(c, v, "analytic", specs, precision, 50, seed)
+    # A JAX cost (with its jax.grad or custom_vjp) runs in float64 during the check only.
+    with user_scope():
+        return _run(c, v, "analytic", specs, precision, 50, seed)
 
 
 def _run(
