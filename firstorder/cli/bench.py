@@ -19,7 +19,7 @@ __all__ = ["add_parser"]
 #: Cases benchmarked by default: extended Rosenbrock (scalable) and two neural costs.
 DEFAULT_CASES = ("ext_rosenbrock", "nielsen_quadratic", "tanh_network")
 #: firstorder's backends timed by default.
-DEFAULT_BACKENDS = ("central", "complex-step", "central4", "forward", "richardson")
+DEFAULT_BACKENDS = ("central", "complex-step", "central4", "forward", "richardson", "autodiff")
 #: Peers added by ``--peers`` when installed.
 PEERS = ("scipy-3point", "scipy-cs", "scipy-2point", "numdifftools")
 #: numdifftools takes minutes per gradient beyond this n; it is left out there.
@@ -73,7 +73,8 @@ def run_bench(args: argparse.Namespace) -> int:
                 raise FirstOrderError(
                     f"case `{c.name}` does not take n = {bad[0]}; pick other `--sizes`."
                 )
-    names = list(args.backend or DEFAULT_BACKENDS)
+    # autodiff is timed by default where its extra is installed
+    names = list(args.backend or [b for b in DEFAULT_BACKENDS if b in BACKENDS])
     for b in names:
         if b not in BACKENDS:
             raise unknown("backend", b, BACKENDS)

@@ -33,6 +33,7 @@ BENCH_BACKENDS = (
     "scipy-cs",
     "scipy-2point",
     "numdifftools",
+    "autodiff",
 )
 #: Up to this n, the error is measured against ``reference`` when there is no analytic
 #: gradient (an mp gradient costs about 2n cost evaluations in mp).
@@ -137,7 +138,9 @@ def bench_gradients(
         ``time_per_cost_eval`` (median gradient time over median cost time),
         ``rel_error`` (‖g − g*‖∞/‖g*‖∞), ``truth`` (what g* is: the analytic gradient,
         else the mp reference up to :data:`REFERENCE_MAX_N`, else the complex step),
-        ``peak_memory`` (bytes, one traced call), ``status``.
+        ``peak_memory`` (bytes, one traced call), ``status``, ``first_time`` (the
+        first, untimed call; for ``autodiff`` that is tracing and jit-compiling at
+        this n, kept apart from the steady-state times).
     """
     from ..case.registry import resolve_case
     from ..gradients.backends import BACKENDS, gradient
@@ -191,6 +194,7 @@ def bench_gradients(
                         "truth": truth_name,
                         "peak_memory": peak,
                         "status": res.status,
+                        "first_time": first,
                     }
                 )
     return pd.DataFrame(rows)
