@@ -158,14 +158,22 @@ class Context:
         """An array of zeros in this context."""
         return np.zeros(shape, dtype=self.dtype)
 
-    def full_like(self, x: Any, value: float | int | str) -> Any:
-        """``value`` in this context, in the shape of ``x`` (a constant Hessian entry).
+    def broadcast(self, value: Any, x: Any) -> Any:
+        """``value`` spread over the shape of ``value + 0 * x``, in this context's numbers.
 
-        Replaces the ``value + 0 * x`` idiom: the entry takes ``x``'s batch shape and
-        number type (complex under the complex step, ``mpf`` in mp).
+        For a constant Hessian entry (``ctx.broadcast(1, x)``) or a fixed matrix that
+        must take the batch shape of the points. Unlike ``value + 0 * x`` it says what
+        it means, and a non-finite ``x`` cannot turn it into NaN. The result is a new,
+        writable array.
         """
-        x = np.asarray(x)
-        return np.full(x.shape, self.const(value), dtype=np.result_type(x, self.dtype))
+        val = self.const(value) if isinstance(value, int | float | str) else value
+        val, x = self._coerce_value(val), np.asarray(x)
+        out = np.empty(np.broadcast_shapes(val.shape, x.shape), np.result_type(val, x))
+        out[...] = val
+        return out
+
+    def _coerce_value(self, value: Any) -> Array:
+        return np.asarray(value)
 
     def concatenate(self, xs: Sequence[Any], axis: int = -1) -> Any:
         """Join arrays along an existing axis, the last by default."""
@@ -296,6 +304,9 @@ class _MPContext(Context):
     def _coerce(self, x: Any) -> Array:
         arr = np.asarray(x, dtype=object)
         return arr if all(isinstance(t, self._mp.mpf) for t in arr.flat[:1]) else self.asarray(arr)
+
+    def _coerce_value(self, value: Any) -> Array:
+        return self._coerce(value)
 
     def abs(self, x: Any) -> Any:
         return self._abs(x)

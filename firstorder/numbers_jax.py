@@ -133,8 +133,10 @@ class JaxContext(Context):
     def zeros(self, shape: int | tuple[int, ...]) -> Any:
         return self._jnp.zeros(shape, dtype=self._jnp.float64)
 
-    def full_like(self, x: Any, value: float | int | str) -> Any:
-        return self._jnp.full(self._jnp.shape(x), float(value), dtype=self._jnp.float64)
+    def broadcast(self, value: Any, x: Any) -> Any:
+        jnp = self._jnp
+        val = self._coerce(float(value) if isinstance(value, int | float | str) else value)
+        return jnp.broadcast_to(val, jnp.broadcast_shapes(jnp.shape(val), jnp.shape(x)))
 
     def concatenate(self, xs: Sequence[Any], axis: int = -1) -> Any:
         return self._jnp.concatenate([self._coerce(x) for x in xs], axis=axis)
