@@ -171,11 +171,34 @@ def test_a_case_without_hessian_gets_the_second_order_check():
     assert "r2" in set(res.fits_frame()["remainder"])
 
 
+_NO_HESSIAN = [
+    c for c in fo.load_cases(env=False, entry_points=False).values() if not c.has_hessian
+]
+
+
+@pytest.mark.parametrize("c", _NO_HESSIAN, ids=[c.name for c in _NO_HESSIAN])
+def test_builtin_cases_without_hessian_get_r2_of_order_3(c):
+    res = fo.taylor_test(with_autodiff_hessian(c))
+    assert res.verdict == "pass", res.reason
+    r2 = res.fits_frame().set_index("remainder").loc["r2"]
+    assert abs(r2["order"] - 3) < 0.1
+
+
 # -- the Taylor test and users' JAX code ---------------------------------------------------
 @pytest.mark.parametrize("name", ["rosenbrock", "ext_rosenbrock", "seed", "beale"])
 def test_the_taylor_test_passes_with_the_autodiff_gradient(name):
     res = fo.taylor_test(name, gradient="autodiff", seed=1)
     assert res.verdict in ("pass", "exact"), res.reason
+
+
+@pytest.mark.slow
+def test_the_taylor_verdict_with_autodiff_is_the_analytic_one(case):
+    """Wherever the Taylor test applies in float64 it passes with autodiff as with the
+    analytic gradient; where float64 is too short (inconclusive) it is so for both."""
+    ours = fo.taylor_test(case, gradient="autodiff")
+    theirs = fo.taylor_test(case, gradient="analytic")
+    assert ours.verdict == theirs.verdict, ours.reason
+    assert ours.verdict in ("pass", "exact", "inconclusive")
 
 
 def _user_cost(v):
