@@ -3,6 +3,7 @@
 import numpy as np
 
 from firstorder import case
+from firstorder.case.helpers import symmetric2
 
 
 @case(
@@ -29,18 +30,13 @@ def _(v, ctx):
 
 @booth.hessian
 def _(v, ctx):
-    z = 0 * v[..., 0]
+    z = ctx.broadcast(0, v[..., 0])
     return ctx.stack([ctx.stack([10 + z, 8 + z]), ctx.stack([8 + z, 10 + z])], axis=-2)
 
 
 # Sources the formulas and minima below were checked against:
 SFU = "Surjanovic & Bingham, Virtual Library of Simulation Experiments (sfu.ca/~ssurjano)"
 JY = "Jamil & Yang, Int. J. Math. Model. Numer. Optim. 4 (2013) 150–194"
-
-
-def _mat2(h11, h12, h22, ctx):
-    """A symmetric 2×2 Hessian ``(..., 2, 2)`` from its three entries (broadcast)."""
-    return ctx.stack([ctx.stack([h11, h12]), ctx.stack([h12, h22])], axis=-2)
 
 
 def _sq_times(u, du, w, dw, d2w):
@@ -99,7 +95,7 @@ def _(v, ctx):
     h11 = d2a[0] * b + 2 * da[0] * db[0] + a * d2b[0]
     h12 = d2a[1] * b + da[0] * db[1] + da[1] * db[0] + a * d2b[1]
     h22 = d2a[2] * b + 2 * da[1] * db[1] + a * d2b[2]
-    return _mat2(h11, h12, h22, ctx)
+    return symmetric2(h11, h12, h22, ctx)
 
 
 @case(
@@ -130,7 +126,9 @@ def _(v, ctx):
 @six_hump_camel.hessian
 def _(v, ctx):
     x, y = v[..., 0], v[..., 1]
-    return _mat2(8 - 12 * ctx.const("2.1") * x**2 + 10 * x**4, 1 + 0 * x, -8 + 48 * y**2, ctx)
+    return symmetric2(
+        8 - 12 * ctx.const("2.1") * x**2 + 10 * x**4, ctx.broadcast(1, x), -8 + 48 * y**2, ctx
+    )
 
 
 @case(
@@ -159,7 +157,9 @@ def _(v, ctx):
 @three_hump_camel.hessian
 def _(v, ctx):
     x, y = v[..., 0], v[..., 1]
-    return _mat2(4 - 12 * ctx.const("1.05") * x**2 + 5 * x**4, 1 + 0 * x, 2 + 0 * y, ctx)
+    return symmetric2(
+        4 - 12 * ctx.const("1.05") * x**2 + 5 * x**4, ctx.broadcast(1, x), ctx.broadcast(2, y), ctx
+    )
 
 
 @case(
@@ -192,7 +192,7 @@ def _(v, ctx):
 @mccormick.hessian
 def _(v, ctx):
     s = ctx.sin(v[..., 0] + v[..., 1])
-    return _mat2(2 - s, -2 - s, 2 - s, ctx)
+    return symmetric2(2 - s, -2 - s, 2 - s, ctx)
 
 
 def _branin_consts(ctx):
@@ -235,7 +235,7 @@ def _(v, ctx):
     u = y - b * x**2 + c * x - 6
     du = c - 2 * b * x
     h11 = 2 * du**2 - 4 * b * u - 10 * (1 - t) * ctx.cos(x)
-    return _mat2(h11, 2 * du, 2 + 0 * y, ctx)
+    return symmetric2(h11, 2 * du, ctx.broadcast(2, y), ctx)
 
 
 @case(
@@ -266,7 +266,7 @@ def _(v, ctx):
 def _(v, ctx):
     x, y = v[..., 0], v[..., 1]
     a, b = x**2 + y - 11, x + y**2 - 7
-    return _mat2(4 * a + 8 * x**2 + 2, 4 * x + 4 * y, 2 + 4 * b + 8 * y**2, ctx)
+    return symmetric2(4 * a + 8 * x**2 + 2, 4 * x + 4 * y, 2 + 4 * b + 8 * y**2, ctx)
 
 
 @case(
@@ -295,9 +295,9 @@ def _(v, ctx):
 
 @matyas.hessian
 def _(v, ctx):
-    z = 0 * v[..., 0]
+    z = ctx.broadcast(0, v[..., 0])
     a, b = 2 * ctx.const("0.26"), ctx.const("0.48")
-    return _mat2(a + z, -b + z, a + z, ctx)
+    return symmetric2(a + z, -b + z, a + z, ctx)
 
 
 @case(
@@ -347,7 +347,7 @@ def _(v, ctx):
 @colville.hessian
 def _(v, ctx):
     x1, x2, x3, x4 = (v[..., i] for i in range(4))
-    z = 0 * x1
+    z = ctx.broadcast(0, x1)
     a, b = 2 * ctx.const("10.1"), ctx.const("19.8")
     rows = [
         [1200 * x1**2 - 400 * x2 + 2, -400 * x1, z, z],
@@ -394,7 +394,7 @@ def _(v, ctx):
     a, b = ctx.const("0.3"), ctx.const("0.4")
     h11 = 2 + 9 * pi**2 * a * ctx.cos(3 * pi * x)
     h22 = 4 + 16 * pi**2 * b * ctx.cos(4 * pi * y)
-    return _mat2(h11, 0 * x, h22, ctx)
+    return symmetric2(h11, ctx.broadcast(0, x), h22, ctx)
 
 
 @case(
@@ -436,7 +436,7 @@ def _(v, ctx):
     h11 = 2 + 9 * pi**2 * a * c1 * c2
     h12 = -12 * pi**2 * a * s1 * s2
     h22 = 4 + 16 * pi**2 * a * c1 * c2
-    return _mat2(h11, h12, h22, ctx)
+    return symmetric2(h11, h12, h22, ctx)
 
 
 @case(
@@ -475,7 +475,7 @@ def _(v, ctx):
     h11 = c2 * e * (3 * c1 - 4 * dx * s1 - 4 * dx**2 * c1)
     h12 = -e * (s1 + 2 * dx * c1) * (s2 + 2 * dy * c2)
     h22 = c1 * e * (3 * c2 - 4 * dy * s2 - 4 * dy**2 * c2)
-    return _mat2(h11, h12, h22, ctx)
+    return symmetric2(h11, h12, h22, ctx)
 
 
 @case(
@@ -525,7 +525,7 @@ def _(v, ctx):
         + 8 * pi * (y - 1) * ctx.sin(4 * pi * y)
         + 8 * pi**2 * (y - 1) ** 2 * ctx.cos(4 * pi * y)
     )
-    return _mat2(h11, h12, h22, ctx)
+    return symmetric2(h11, h12, h22, ctx)
 
 
 _H3_ALPHA = ("1.0", "1.2", "3.0", "3.2")

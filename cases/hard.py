@@ -99,10 +99,10 @@ def scosine(v, ctx):
 def _(v, ctx):
     s, sx, u = _scosine_parts(v, ctx)
     sn = ctx.sin(u)
-    zero = 0 * sn[..., :1]
+    zero = ctx.broadcast(0, sn[..., :1])
     left = -2 * sn * sx[..., :-1] * s[:-1]
     right = sn * s[1:] / 2
-    return np.concatenate([left, zero], axis=-1) + np.concatenate([zero, right], axis=-1)
+    return ctx.concatenate([left, zero], axis=-1) + np.concatenate([zero, right], axis=-1)
 
 
 @scosine.hessian_vector
@@ -116,8 +116,8 @@ def _(v, d, ctx):
     # H d = Σ_i [−cos(u_i) (du_i) ∇u_i − sin(u_i) ∇²u_i d], ∇²u_i = 2 s_i² e_i e_iᵀ.
     first = -cs * du * a - sn * 2 * s[:-1] ** 2 * d[..., :-1]
     second = -cs * du * b
-    zero = 0 * sn[..., :1]
-    return np.concatenate([first, zero], axis=-1) + np.concatenate([zero, second], axis=-1)
+    zero = ctx.broadcast(0, sn[..., :1])
+    return ctx.concatenate([first, zero], axis=-1) + np.concatenate([zero, second], axis=-1)
 
 
 # -- huge and tiny values -------------------------------------------------------------------
@@ -132,7 +132,7 @@ def _valley(y, ctx):
     grad = ctx.stack([(y1 - 1) - 4 * w * c, 4 * w, ctx.sinh(y3)])
     h11 = 1 + 4 * c**2 + 4 * w * s
     h12 = -4 * c
-    z = 0 * h11
+    z = ctx.broadcast(0, h11)
     hess = ctx.stack(
         [ctx.stack([h11, h12, z]), ctx.stack([h12, 4 + z, z]), ctx.stack([z, z, ctx.cosh(y3)])],
         axis=-2,
@@ -429,7 +429,7 @@ def _(v, ctx):
 @partial_stationary.hessian
 def _(v, ctx):
     x1, x2, x3 = v[..., 0], v[..., 1], v[..., 2]
-    z = 0 * x1
+    z = ctx.broadcast(0, x1)
     h11 = 2 * (1 + x2**2)
     h12 = 4 * (x1 - 1) * x2
     h22 = 2 * (x1 - 1) ** 2

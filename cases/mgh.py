@@ -38,6 +38,7 @@ import functools
 import numpy as np
 
 from firstorder import case
+from firstorder.case.helpers import diag, integers, matrix, powell_blocks
 
 MGH = "Moré, Garbow & Hillstrom, ACM TOMS 7 (1981) 17–41"
 
@@ -68,7 +69,7 @@ def _(v, ctx):
     x, y = v[..., 0], v[..., 1]
     h11 = 1200 * x**2 - 400 * y + 2
     h12 = -400 * x
-    return ctx.stack([ctx.stack([h11, h12]), ctx.stack([h12, 200 + 0 * x])], axis=-2)
+    return ctx.stack([ctx.stack([h11, h12]), ctx.stack([h12, ctx.broadcast(200, x)])], axis=-2)
 
 
 _BEALE_Y = (1.5, 2.25, 2.625)
@@ -92,7 +93,7 @@ def beale(v, ctx):
 @beale.gradient
 def _(v, ctx):
     x1, x2 = v[..., 0], v[..., 1]
-    g1 = g2 = 0 * x1
+    g1 = g2 = ctx.broadcast(0, x1)
     for i, y in enumerate(_BEALE_Y, start=1):
         r = y - x1 * (1 - x2**i)
         g1 = g1 + 2 * r * (x2**i - 1)
@@ -103,7 +104,7 @@ def _(v, ctx):
 @beale.hessian
 def _(v, ctx):
     x1, x2 = v[..., 0], v[..., 1]
-    h11 = h12 = h22 = 0 * x1
+    h11 = h12 = h22 = ctx.broadcast(0, x1)
     for i, y in enumerate(_BEALE_Y, start=1):
         r = y - x1 * (1 - x2**i)
         a, b = x2**i - 1, i * x1 * x2 ** (i - 1)
@@ -172,24 +173,8 @@ def least_squares(jacobian, curvature=None, *, number, title, tags=(), **options
     return build
 
 
-def _mat(ctx, rows):
-    """A (..., m, n) array from a nested list of (...)-shaped entries (or numbers)."""
-    return ctx.stack([ctx.stack(list(row)) for row in rows], axis=-2)
-
-
-def _ints(ctx, lo, hi):
-    """lo, lo+1, ..., hi as exact numbers of the context."""
-    return ctx.asarray(np.arange(lo, hi + 1, dtype=np.float64))
-
-
-def _diag(ctx, d):
-    """(..., n) -> (..., n, n) diagonal matrices."""
-    n = d.shape[-1]
-    return ctx.where(np.eye(n, dtype=bool), d[..., None, :], ctx.zeros(1)[0])
-
-
-def _zero(v):
-    return 0 * v[..., 0]
+def _zero(v, ctx):
+    return ctx.broadcast(0, v[..., 0])
 
 
 def _scalable(x0, minimum_n=1, multiple=1, maximum_n=None):
@@ -204,14 +189,14 @@ def _scalable(x0, minimum_n=1, multiple=1, maximum_n=None):
 
 def _freudenstein_roth_jac(v, ctx):
     x2 = v[..., 1]
-    one = 1 + 0 * x2
-    return _mat(ctx, [[one, (10 - 3 * x2) * x2 - 2], [one, (3 * x2 + 2) * x2 - 14]])
+    one = ctx.broadcast(1, x2)
+    return matrix(ctx, [[one, (10 - 3 * x2) * x2 - 2], [one, (3 * x2 + 2) * x2 - 14]])
 
 
 def _freudenstein_roth_curv(v, f, ctx):
-    x2, z = v[..., 1], _zero(v)
+    x2, z = v[..., 1], _zero(v, ctx)
     h22 = f[..., 0] * (10 - 6 * x2) + f[..., 1] * (6 * x2 + 2)
-    return _mat(ctx, [[z, z], [z, h22]])
+    return matrix(ctx, [[z, z], [z, h22]])
 
 
 @least_squares(
@@ -236,13 +221,13 @@ def freudenstein_roth(v, ctx):
 
 def _powell_badly_scaled_jac(v, ctx):
     x1, x2 = v[..., 0], v[..., 1]
-    return _mat(ctx, [[1e4 * x2, 1e4 * x1], [-ctx.exp(-x1), -ctx.exp(-x2)]])
+    return matrix(ctx, [[1e4 * x2, 1e4 * x1], [-ctx.exp(-x1), -ctx.exp(-x2)]])
 
 
 def _powell_badly_scaled_curv(v, f, ctx):
     x1, x2 = v[..., 0], v[..., 1]
     f1, f2 = f[..., 0], f[..., 1]
-    return _mat(ctx, [[f2 * ctx.exp(-x1), 1e4 * f1], [1e4 * f1, f2 * ctx.exp(-x2)]])
+    return matrix(ctx, [[f2 * ctx.exp(-x1), 1e4 * f1], [1e4 * f1, f2 * ctx.exp(-x2)]])
 
 
 @least_squares(
@@ -266,14 +251,14 @@ def powell_badly_scaled(v, ctx):
 
 def _brown_badly_scaled_jac(v, ctx):
     x1, x2 = v[..., 0], v[..., 1]
-    one, z = 1 + 0 * x1, _zero(v)
-    return _mat(ctx, [[one, z], [z, one], [x2, x1]])
+    one, z = ctx.broadcast(1, x1), _zero(v, ctx)
+    return matrix(ctx, [[one, z], [z, one], [x2, x1]])
 
 
 def _brown_badly_scaled_curv(v, f, ctx):
-    z = _zero(v)
+    z = _zero(v, ctx)
     f3 = f[..., 2]
-    return _mat(ctx, [[z, f3], [f3, z]])
+    return matrix(ctx, [[z, f3], [f3, z]])
 
 
 @least_squares(
@@ -302,18 +287,18 @@ _JS_M = 10
 
 
 def _jennrich_sampson_jac(v, ctx):
-    i = _ints(ctx, 1, _JS_M)
+    i = integers(ctx, 1, _JS_M)
     x1, x2 = v[..., :1], v[..., 1:2]
     return ctx.stack([-i * ctx.exp(i * x1), -i * ctx.exp(i * x2)])
 
 
 def _jennrich_sampson_curv(v, f, ctx):
-    i = _ints(ctx, 1, _JS_M)
+    i = integers(ctx, 1, _JS_M)
     x1, x2 = v[..., :1], v[..., 1:2]
-    z = _zero(v)
+    z = _zero(v, ctx)
     h11 = ctx.sum(-f * i * i * ctx.exp(i * x1))
     h22 = ctx.sum(-f * i * i * ctx.exp(i * x2))
-    return _mat(ctx, [[h11, z], [z, h22]])
+    return matrix(ctx, [[h11, z], [z, h22]])
 
 
 @least_squares(
@@ -330,7 +315,7 @@ def jennrich_sampson(v, ctx):
 
     m = 10, the paper's choice, for which F* = 124.362 at x1 = x2 = 0.2578.
     """
-    i = _ints(ctx, 1, _JS_M)
+    i = integers(ctx, 1, _JS_M)
     return 2 + 2 * i - (ctx.exp(i * v[..., :1]) + ctx.exp(i * v[..., 1:2]))
 
 
@@ -344,8 +329,8 @@ def _helical_valley_jac(v, ctx):
     r2 = x1 * x1 + x2 * x2
     r = ctx.sqrt(r2)
     c = 100 / (2 * ctx.pi * r2)
-    z, one = _zero(v), 1 + _zero(v)
-    return _mat(ctx, [[c * x2, -c * x1, 10 + z], [10 * x1 / r, 10 * x2 / r, z], [z, z, one]])
+    z, one = _zero(v, ctx), ctx.broadcast(1, v[..., 0])
+    return matrix(ctx, [[c * x2, -c * x1, 10 + z], [10 * x1 / r, 10 * x2 / r, z], [z, z, one]])
 
 
 def _helical_valley_curv(v, f, ctx):
@@ -359,8 +344,8 @@ def _helical_valley_curv(v, f, ctx):
     h11 = a * 2 * x1 * x2 + b * x2 * x2
     h12 = a * (x2 * x2 - x1 * x1) - b * x1 * x2
     h22 = -a * 2 * x1 * x2 + b * x1 * x1
-    z = _zero(v)
-    return _mat(ctx, [[h11, h12, z], [h12, h22, z], [z, z, z]])
+    z = _zero(v, ctx)
+    return matrix(ctx, [[h11, h12, z], [h12, h22, z], [z, z, z]])
 
 
 @least_squares(
@@ -393,7 +378,7 @@ _BARD_Y = (0.14, 0.18, 0.22, 0.25, 0.29, 0.32, 0.35, 0.39, 0.37, 0.58, 0.73, 0.9
 
 
 def _bard_data(ctx):
-    u = _ints(ctx, 1, 15)
+    u = integers(ctx, 1, 15)
     w = 16 - u
     return u, w, ctx.minimum(u, w)
 
@@ -401,16 +386,16 @@ def _bard_data(ctx):
 def _bard_jac(v, ctx):
     u, vv, w = _bard_data(ctx)
     d = vv * v[..., 1:2] + w * v[..., 2:3]
-    return ctx.stack([-1 + 0 * d, u * vv / d**2, u * w / d**2])
+    return ctx.stack([ctx.broadcast(-1, d), u * vv / d**2, u * w / d**2])
 
 
 def _bard_curv(v, f, ctx):
     u, vv, w = _bard_data(ctx)
     d = vv * v[..., 1:2] + w * v[..., 2:3]
     c = -2 * f * u / d**3
-    z = _zero(v)
+    z = _zero(v, ctx)
     h22, h23, h33 = ctx.sum(c * vv * vv), ctx.sum(c * vv * w), ctx.sum(c * w * w)
-    return _mat(ctx, [[z, z, z], [z, h22, h23], [z, h23, h33]])
+    return matrix(ctx, [[z, z, z], [z, h22, h23], [z, h23, h33]])
 
 
 @least_squares(
@@ -442,7 +427,7 @@ _GAUSSIAN_Y = (
 
 
 def _gaussian_parts(v, ctx):
-    t = (8 - _ints(ctx, 1, 15)) / 2
+    t = (8 - integers(ctx, 1, 15)) / 2
     x1, x2, x3 = v[..., :1], v[..., 1:2], v[..., 2:3]
     s = t - x3
     return x1, x2, s, ctx.exp(-x2 * s * s / 2)
@@ -455,13 +440,13 @@ def _gaussian_jac(v, ctx):
 
 def _gaussian_curv(v, f, ctx):
     x1, x2, s, e = _gaussian_parts(v, ctx)
-    z = _zero(v)
+    z = _zero(v, ctx)
     h12 = ctx.sum(f * (-s * s * e / 2))
     h13 = ctx.sum(f * x2 * s * e)
     h22 = ctx.sum(f * x1 * s**4 * e / 4)
     h23 = ctx.sum(f * x1 * s * e * (1 - x2 * s * s / 2))
     h33 = ctx.sum(f * x1 * x2 * e * (x2 * s * s - 1))
-    return _mat(ctx, [[z, h12, h13], [h12, h22, h23], [h13, h23, h33]])
+    return matrix(ctx, [[z, h12, h13], [h12, h22, h23], [h13, h23, h33]])
 
 
 @least_squares(
@@ -489,7 +474,7 @@ _MEYER_Y = (
 
 
 def _meyer_parts(v, ctx):
-    q = 45 + 5 * _ints(ctx, 1, 16) + v[..., 2:3]
+    q = 45 + 5 * integers(ctx, 1, 16) + v[..., 2:3]
     x1, x2 = v[..., :1], v[..., 1:2]
     return x1, x2, q, ctx.exp(x2 / q)
 
@@ -501,13 +486,13 @@ def _meyer_jac(v, ctx):
 
 def _meyer_curv(v, f, ctx):
     x1, x2, q, e = _meyer_parts(v, ctx)
-    z = _zero(v)
+    z = _zero(v, ctx)
     h12 = ctx.sum(f * e / q)
     h13 = ctx.sum(-f * x2 * e / q**2)
     h22 = ctx.sum(f * x1 * e / q**2)
     h23 = ctx.sum(-f * x1 * e * (x2 / q + 1) / q**2)
     h33 = ctx.sum(f * x1 * x2 * e * (x2 / q + 2) / q**3)
-    return _mat(ctx, [[z, h12, h13], [h12, h22, h23], [h13, h23, h33]])
+    return matrix(ctx, [[z, h12, h13], [h12, h22, h23], [h13, h23, h33]])
 
 
 @least_squares(
@@ -533,7 +518,7 @@ _GULF_M = 99
 
 
 def _gulf_parts(v, ctx):
-    t = _ints(ctx, 1, _GULF_M) / 100
+    t = integers(ctx, 1, _GULF_M) / 100
     y = 25 + ctx.power(-50 * ctx.log(t), ctx.const(2) / 3)
     x1, x2, x3 = v[..., :1], v[..., 1:2], v[..., 2:3]
     d = y - x2
@@ -575,23 +560,23 @@ _BOX_M = 10
 
 
 def _box_parts(ctx):
-    t = _ints(ctx, 1, _BOX_M) / 10
+    t = integers(ctx, 1, _BOX_M) / 10
     return t, ctx.exp(-t) - ctx.exp(-10 * t)
 
 
 def _box_3d_jac(v, ctx):
     t, c = _box_parts(ctx)
     x1, x2 = v[..., :1], v[..., 1:2]
-    return ctx.stack([-t * ctx.exp(-t * x1), t * ctx.exp(-t * x2), -c + 0 * x1])
+    return ctx.stack([-t * ctx.exp(-t * x1), t * ctx.exp(-t * x2), ctx.broadcast(-c, x1)])
 
 
 def _box_3d_curv(v, f, ctx):
     t, _ = _box_parts(ctx)
     x1, x2 = v[..., :1], v[..., 1:2]
-    z = _zero(v)
+    z = _zero(v, ctx)
     h11 = ctx.sum(f * t * t * ctx.exp(-t * x1))
     h22 = ctx.sum(-f * t * t * ctx.exp(-t * x2))
-    return _mat(ctx, [[h11, z, z], [z, h22, z], [z, z, z]])
+    return matrix(ctx, [[h11, z, z], [z, h22, z], [z, z, z]])
 
 
 @least_squares(
@@ -619,13 +604,8 @@ def box_3d(v, ctx):
 # -- problems 13–20 -------------------------------------------------------------------------
 
 
-def _powell_blocks(v):
-    n = v.shape[-1]
-    return [v[..., k:n:4] for k in range(4)]
-
-
 def _extended_powell_residual(v, ctx):
-    a, b, c, d = _powell_blocks(v)
+    a, b, c, d = powell_blocks(v)
     r5, r10 = ctx.sqrt(ctx.const(5)), ctx.sqrt(ctx.const(10))
     f = ctx.stack([a + 10 * b, r5 * (c - d), (b - 2 * c) ** 2, r10 * (a - d) ** 2])
     return f.reshape(v.shape)  # (…, n/4, 4) → (…, n): f_{4i−3}, f_{4i−2}, f_{4i−1}, f_{4i}
@@ -633,12 +613,12 @@ def _extended_powell_residual(v, ctx):
 
 def _extended_powell_jac(v, ctx):
     n = v.shape[-1]
-    a, b, c, d = _powell_blocks(v)
+    a, b, c, d = powell_blocks(v)
     r5, r10 = ctx.sqrt(ctx.const(5)), ctx.sqrt(ctx.const(10))
-    one = 1 + 0 * a
+    one = ctx.broadcast(1, a)
     u, w = 2 * (b - 2 * c), 2 * r10 * (a - d)
-    z = 0 * a
-    block = _mat(
+    z = ctx.broadcast(0, a)
+    block = matrix(
         ctx,
         [[one, 10 * one, z, z], [z, z, r5 * one, -r5 * one], [z, u, -2 * u, z], [w, z, z, -w]],
     )  # (…, n/4, 4, 4)
@@ -652,8 +632,8 @@ def _extended_powell_curv(v, f, ctx):
     n = v.shape[-1]
     r10 = ctx.sqrt(ctx.const(10))
     f3, f4 = f[..., 2::4], 2 * r10 * f[..., 3::4]
-    z = 0 * f3
-    block = _mat(
+    z = ctx.broadcast(0, f3)
+    block = matrix(
         ctx,
         [[f4, z, z, -f4], [z, 2 * f3, -4 * f3, z], [z, -4 * f3, 8 * f3, z], [-f4, z, z, f4]],
     )
@@ -686,8 +666,8 @@ def powell_singular(v, ctx):
 def _wood_jac(v, ctx):
     x1, x3 = v[..., 0], v[..., 2]
     r90, r10 = ctx.sqrt(ctx.const(90)), ctx.sqrt(ctx.const(10))
-    z, one = _zero(v), 1 + _zero(v)
-    return _mat(
+    z, one = _zero(v, ctx), ctx.broadcast(1, v[..., 0])
+    return matrix(
         ctx,
         [
             [-20 * x1, 10 * one, z, z],
@@ -702,9 +682,9 @@ def _wood_jac(v, ctx):
 
 def _wood_curv(v, f, ctx):
     r90 = ctx.sqrt(ctx.const(90))
-    z = _zero(v)
+    z = _zero(v, ctx)
     h11, h33 = -20 * f[..., 0], -2 * r90 * f[..., 2]
-    return _mat(ctx, [[h11, z, z, z], [z, z, z, z], [z, z, h33, z], [z, z, z, z]])
+    return matrix(ctx, [[h11, z, z, z], [z, z, z, z], [z, z, h33, z], [z, z, z, z]])
 
 
 @least_squares(
@@ -753,7 +733,7 @@ def _kowalik_osborne_jac(v, ctx):
 
 def _kowalik_osborne_curv(v, f, ctx):
     u, x1, num, den = _kowalik_osborne_parts(v, ctx)
-    z = _zero(v)
+    z = _zero(v, ctx)
 
     def s(x):
         return ctx.sum(f * x)
@@ -761,7 +741,7 @@ def _kowalik_osborne_curv(v, f, ctx):
     h12, h13, h14 = s(-u / den), s(num * u / den**2), s(num / den**2)
     h23, h24 = s(x1 * u * u / den**2), s(x1 * u / den**2)
     h33, h34, h44 = (s(-2 * x1 * num * p / den**3) for p in (u * u, u, 1))
-    return _mat(
+    return matrix(
         ctx,
         [[z, h12, h13, h14], [h12, z, h23, h24], [h13, h23, h33, h34], [h14, h24, h34, h44]],
     )
@@ -789,7 +769,7 @@ _BD_M = 20
 
 
 def _brown_dennis_parts(v, ctx):
-    t = _ints(ctx, 1, _BD_M) / 5
+    t = integers(ctx, 1, _BD_M) / 5
     s = ctx.sin(t)
     a = v[..., :1] + t * v[..., 1:2] - ctx.exp(t)
     b = v[..., 2:3] + s * v[..., 3:4] - ctx.cos(t)
@@ -803,10 +783,10 @@ def _brown_dennis_jac(v, ctx):
 
 def _brown_dennis_curv(v, f, ctx):
     t, s, _, _ = _brown_dennis_parts(v, ctx)
-    z = _zero(v)
-    h11, h12, h22 = 2 * ctx.sum(f + 0 * t), 2 * ctx.sum(f * t), 2 * ctx.sum(f * t * t)
-    h33, h34, h44 = 2 * ctx.sum(f + 0 * s), 2 * ctx.sum(f * s), 2 * ctx.sum(f * s * s)
-    return _mat(ctx, [[h11, h12, z, z], [h12, h22, z, z], [z, z, h33, h34], [z, z, h34, h44]])
+    z = _zero(v, ctx)
+    h11, h12, h22 = 2 * ctx.sum(ctx.broadcast(f, t)), 2 * ctx.sum(f * t), 2 * ctx.sum(f * t * t)
+    h33, h34, h44 = 2 * ctx.sum(ctx.broadcast(f, s)), 2 * ctx.sum(f * s), 2 * ctx.sum(f * s * s)
+    return matrix(ctx, [[h11, h12, z, z], [h12, h22, z, z], [z, z, h33, h34], [z, z, h34, h44]])
 
 
 @least_squares(
@@ -833,13 +813,13 @@ _OSBORNE1_Y = (
 
 
 def _osborne1_parts(v, ctx):
-    t = 10 * _ints(ctx, 0, 32)
+    t = 10 * integers(ctx, 0, 32)
     return t, ctx.exp(-t * v[..., 3:4]), ctx.exp(-t * v[..., 4:5])
 
 
 def _osborne1_jac(v, ctx):
     t, e4, e5 = _osborne1_parts(v, ctx)
-    return ctx.stack([-1 + 0 * e4, -e4, -e5, t * v[..., 1:2] * e4, t * v[..., 2:3] * e5])
+    return ctx.stack([ctx.broadcast(-1, e4), -e4, -e5, t * v[..., 1:2] * e4, t * v[..., 2:3] * e5])
 
 
 @least_squares(
@@ -868,7 +848,7 @@ _BIGGS_M = 13
 
 
 def _biggs_parts(v, ctx):
-    t = _ints(ctx, 1, _BIGGS_M) / 10
+    t = integers(ctx, 1, _BIGGS_M) / 10
     y = ctx.exp(-t) - 5 * ctx.exp(-10 * t) + 3 * ctx.exp(-4 * t)
     e1, e2, e5 = (ctx.exp(-t * v[..., k : k + 1]) for k in (0, 1, 4))
     return t, y, e1, e2, e5
@@ -909,7 +889,7 @@ _OSBORNE2_Y = (
 
 
 def _osborne2_parts(v, ctx):
-    t = _ints(ctx, 0, 64) / 10
+    t = integers(ctx, 0, 64) / 10
     x = [v[..., k : k + 1] for k in range(11)]
     e = ctx.exp(-t * x[4])
     s = [t - x[8], t - x[9], t - x[10]]
@@ -943,7 +923,7 @@ def osborne2(v, ctx):
 
 
 def _watson_matrices(n, ctx):
-    t = _ints(ctx, 1, 29) / 29
+    t = integers(ctx, 1, 29) / 29
     j = np.arange(n)
     p = ctx.power(t[:, None], ctx.asarray(j)[None, :])  # t_i^(j−1), j = 1..n
     q = ctx.asarray(j)[None, :] * ctx.power(t[:, None], ctx.asarray(np.maximum(j - 1, 0)))
@@ -958,9 +938,9 @@ def _watson_jac(v, ctx):
     x1 = v[..., 0]
     e1 = (np.arange(n) == 0).astype(float)
     e2 = (np.arange(n) == 1).astype(float)
-    r30 = ctx.asarray(e1) + 0 * v
+    r30 = ctx.broadcast(ctx.asarray(e1), v)
     r31 = ctx.asarray(e2) - 2 * x1[..., None] * e1
-    return np.concatenate([top, r30[..., None, :], r31[..., None, :]], axis=-2)
+    return ctx.concatenate([top, r30[..., None, :], r31[..., None, :]], axis=-2)
 
 
 def _watson_curv(v, f, ctx):
@@ -991,7 +971,7 @@ def watson(v, ctx):
     p, q = _watson_matrices(v.shape[-1], ctx)
     top = ctx.matmul(v, q.T) - ctx.matmul(v, p.T) ** 2 - 1
     x1, x2 = v[..., :1], v[..., 1:2]
-    return np.concatenate([top, x1, x2 - x1 * x1 - 1], axis=-1)
+    return ctx.concatenate([top, x1, x2 - x1 * x1 - 1], axis=-1)
 
 
 # -- problems 21–35: variable dimension --------------------------------------------------
@@ -1016,7 +996,7 @@ def _extended_rosenbrock_jac(v, ctx):
 def _extended_rosenbrock_curv(v, f, ctx):
     d = ctx.zeros(v.shape)
     d[..., 0::2] = -20 * f[..., 0::2]
-    return _diag(ctx, d)
+    return diag(ctx, d)
 
 
 @least_squares(
@@ -1053,12 +1033,12 @@ def extended_powell(v, ctx):
 def _penalty1_jac(v, ctx):
     n = v.shape[-1]
     ra = ctx.sqrt(ctx.const("1e-5"))
-    top = ra * ctx.asarray(np.eye(n)) + 0 * v[..., None, :]
-    return np.concatenate([top, 2 * v[..., None, :]], axis=-2)
+    top = ctx.broadcast(ra * ctx.asarray(np.eye(n)), v[..., None, :])
+    return ctx.concatenate([top, 2 * v[..., None, :]], axis=-2)
 
 
 def _penalty1_curv(v, f, ctx):
-    return _diag(ctx, 2 * f[..., -1:] + 0 * v)
+    return diag(ctx, ctx.broadcast(2 * f[..., -1:], v))
 
 
 @least_squares(
@@ -1076,13 +1056,13 @@ def penalty1(v, ctx):
     (n = 4) and 7.08765e−5 (n = 10)."""
     ra = ctx.sqrt(ctx.const("1e-5"))
     last = ctx.sum(v * v)[..., None] - ctx.const("0.25")
-    return np.concatenate([ra * (v - 1), last], axis=-1)
+    return ctx.concatenate([ra * (v - 1), last], axis=-1)
 
 
 def _penalty2_parts(v, ctx):
     n = v.shape[-1]
     ra = ctx.sqrt(ctx.const("1e-5"))
-    i = _ints(ctx, 2, n)
+    i = integers(ctx, 2, n)
     y = ctx.exp(i / 10) + ctx.exp((i - 1) / 10)
     e = ctx.exp(v / 10)
     return n, ra, y, e
@@ -1097,18 +1077,18 @@ def _penalty2_jac(v, ctx):
     jac[..., k, k] = ra * e[..., 1:] / 10
     jac[..., k, k - 1] = ra * e[..., :-1] / 10
     jac[..., n - 1 + k, k] = ra * e[..., 1:] / 10
-    full = np.concatenate([jac, (2 * w * v)[..., None, :]], axis=-2)
+    full = ctx.concatenate([jac, (2 * w * v)[..., None, :]], axis=-2)
     return full
 
 
 def _penalty2_curv(v, f, ctx):
     n, ra, _, e = _penalty2_parts(v, ctx)
     w = ctx.asarray(np.arange(n, 0, -1, dtype=float))
-    d = 2 * w * f[..., -1:] + 0 * v
+    d = ctx.broadcast(2 * w * f[..., -1:], v)
     mid, tail = f[..., 1:n], f[..., n : 2 * n - 1]
     d[..., 1:] = d[..., 1:] + ra * e[..., 1:] / 100 * (mid + tail)
     d[..., :-1] = d[..., :-1] + ra * e[..., :-1] / 100 * mid
-    return _diag(ctx, d)
+    return diag(ctx, d)
 
 
 @least_squares(
@@ -1132,15 +1112,17 @@ def penalty2(v, ctx):
     mid = ra * (e[..., 1:] + e[..., :-1] - y)
     tail = ra * (e[..., 1:] - ctx.exp(ctx.const(-1) / 10))
     last = ctx.sum(w * v * v)[..., None] - 1
-    return np.concatenate([first, mid, tail, last], axis=-1)
+    return ctx.concatenate([first, mid, tail, last], axis=-1)
 
 
 def _variably_dimensioned_jac(v, ctx):
     n = v.shape[-1]
     j = ctx.asarray(np.arange(1, n + 1, dtype=float))
     s = ctx.sum(j * (v - 1))[..., None]
-    top = ctx.asarray(np.eye(n)) + 0 * v[..., None, :]
-    return np.concatenate([top, (j + 0 * v)[..., None, :], (2 * s * j)[..., None, :]], axis=-2)
+    top = ctx.broadcast(ctx.asarray(np.eye(n)), v[..., None, :])
+    return ctx.concatenate(
+        [top, ctx.broadcast(j, v)[..., None, :], (2 * s * j)[..., None, :]], axis=-2
+    )
 
 
 def _variably_dimensioned_curv(v, f, ctx):
@@ -1164,21 +1146,21 @@ def variably_dimensioned(v, ctx):
     n = v.shape[-1]
     j = ctx.asarray(np.arange(1, n + 1, dtype=float))
     s = ctx.sum(j * (v - 1))[..., None]
-    return np.concatenate([v - 1, s, s * s], axis=-1)
+    return ctx.concatenate([v - 1, s, s * s], axis=-1)
 
 
 def _trigonometric_jac(v, ctx):
     n = v.shape[-1]
     i = ctx.asarray(np.arange(1, n + 1, dtype=float))
     s, c = ctx.sin(v), ctx.cos(v)
-    return s[..., None, :] + _diag(ctx, i * s - c)
+    return s[..., None, :] + diag(ctx, i * s - c)
 
 
 def _trigonometric_curv(v, f, ctx):
     n = v.shape[-1]
     i = ctx.asarray(np.arange(1, n + 1, dtype=float))
     s, c = ctx.sin(v), ctx.cos(v)
-    return _diag(ctx, ctx.sum(f)[..., None] * c + f * (i * c + s))
+    return diag(ctx, ctx.sum(f)[..., None] * c + f * (i * c + s))
 
 
 @least_squares(
@@ -1207,9 +1189,9 @@ def _products_without(v, ctx, skip):
 def _brown_almost_linear_jac(v, ctx):
     n = v.shape[-1]
     eye = np.eye(n, dtype=bool)
-    top = ctx.asarray(np.eye(n)[: n - 1] + 1) + 0 * v[..., None, :]
+    top = ctx.broadcast(ctx.asarray(np.eye(n)[: n - 1] + 1), v[..., None, :])
     last = _products_without(v[..., None, :], ctx, eye)  # (…, n): Π_{l≠j} x_l
-    return np.concatenate([top, last[..., None, :]], axis=-2)
+    return ctx.concatenate([top, last[..., None, :]], axis=-2)
 
 
 def _brown_almost_linear_curv(v, f, ctx):
@@ -1237,12 +1219,12 @@ def brown_almost_linear(v, ctx):
     n α^n − (n + 1) α^(n−1) + 1 = 0, e.g. (1, …, 1); F = 1 at (0, …, 0, n + 1)."""
     total = ctx.sum(v)[..., None]
     head = v[..., :-1] + total - (v.shape[-1] + 1)
-    return np.concatenate([head, ctx.prod(v)[..., None] - 1], axis=-1)
+    return ctx.concatenate([head, ctx.prod(v)[..., None] - 1], axis=-1)
 
 
 def _grid(n, ctx):
     h = ctx.const(1) / (n + 1)
-    return h, _ints(ctx, 1, n) * h
+    return h, integers(ctx, 1, n) * h
 
 
 def _boundary_x0(n):
@@ -1255,13 +1237,13 @@ def _discrete_boundary_value_jac(v, ctx):
     h, t = _grid(n, ctx)
     u = v + t + 1
     band = np.eye(n, k=1) + np.eye(n, k=-1)
-    return _diag(ctx, 2 + 3 * h * h * u * u / 2) - ctx.asarray(band)
+    return diag(ctx, 2 + 3 * h * h * u * u / 2) - ctx.asarray(band)
 
 
 def _discrete_boundary_value_curv(v, f, ctx):
     n = v.shape[-1]
     h, t = _grid(n, ctx)
-    return _diag(ctx, f * 3 * h * h * (v + t + 1))
+    return diag(ctx, f * 3 * h * h * (v + t + 1))
 
 
 @least_squares(
@@ -1279,9 +1261,9 @@ def discrete_boundary_value(v, ctx):
     default. F* = 0."""
     n = v.shape[-1]
     h, t = _grid(n, ctx)
-    z = 0 * v[..., :1]
-    left = np.concatenate([z, v[..., :-1]], axis=-1)
-    right = np.concatenate([v[..., 1:], z], axis=-1)
+    z = ctx.broadcast(0, v[..., :1])
+    left = ctx.concatenate([z, v[..., :-1]], axis=-1)
+    right = ctx.concatenate([v[..., 1:], z], axis=-1)
     return 2 * v - left - right + h * h * (v + t + 1) ** 3 / 2
 
 
@@ -1303,7 +1285,7 @@ def _discrete_integral_equation_curv(v, f, ctx):
     n = v.shape[-1]
     h, t, k = _integral_kernel(n, ctx)
     kf = ctx.matmul(f[..., None, :], k)[..., 0, :]
-    return _diag(ctx, h / 2 * kf * 6 * (v + t + 1))
+    return diag(ctx, h / 2 * kf * 6 * (v + t + 1))
 
 
 @least_squares(
@@ -1327,11 +1309,11 @@ def discrete_integral_equation(v, ctx):
 def _broyden_tridiagonal_jac(v, ctx):
     n = v.shape[-1]
     band = np.eye(n, k=-1) + 2 * np.eye(n, k=1)
-    return _diag(ctx, 3 - 4 * v) - ctx.asarray(band)
+    return diag(ctx, 3 - 4 * v) - ctx.asarray(band)
 
 
 def _broyden_tridiagonal_curv(v, f, ctx):
-    return _diag(ctx, -4 * f)
+    return diag(ctx, -4 * f)
 
 
 @least_squares(
@@ -1346,9 +1328,9 @@ def _broyden_tridiagonal_curv(v, f, ctx):
 def broyden_tridiagonal(v, ctx):
     """Broyden tridiagonal: f_i = (3 − 2 x_i) x_i − x_{i−1} − 2 x_{i+1} + 1,
     x_0 = x_{n+1} = 0; m = n, x0 = −1. n = 10 by default. F* = 0."""
-    z = 0 * v[..., :1]
-    left = np.concatenate([z, v[..., :-1]], axis=-1)
-    right = np.concatenate([v[..., 1:], z], axis=-1)
+    z = ctx.broadcast(0, v[..., :1])
+    left = ctx.concatenate([z, v[..., :-1]], axis=-1)
+    right = ctx.concatenate([v[..., 1:], z], axis=-1)
     return (3 - 2 * v) * v - left - 2 * right + 1
 
 
@@ -1360,13 +1342,13 @@ def _band(n):
 
 def _broyden_banded_jac(v, ctx):
     b = ctx.asarray(_band(v.shape[-1]))
-    return _diag(ctx, 2 + 15 * v * v) - b * (1 + 2 * v)[..., None, :]
+    return diag(ctx, 2 + 15 * v * v) - b * (1 + 2 * v)[..., None, :]
 
 
 def _broyden_banded_curv(v, f, ctx):
     b = ctx.asarray(_band(v.shape[-1]))
     fb = ctx.matmul(f[..., None, :], b)[..., 0, :]
-    return _diag(ctx, 30 * v * f - 2 * fb)
+    return diag(ctx, 30 * v * f - 2 * fb)
 
 
 @least_squares(
@@ -1396,7 +1378,7 @@ def _linear_full_rank_matrix(n, ctx):
 
 
 def _linear_full_rank_jac(v, ctx):
-    return _linear_full_rank_matrix(v.shape[-1], ctx) + 0 * v[..., None, :]
+    return ctx.broadcast(_linear_full_rank_matrix(v.shape[-1], ctx), v[..., None, :])
 
 
 def _no_curvature(v, f, ctx):
@@ -1428,7 +1410,7 @@ def _rank1_matrix(n, ctx):
 
 
 def _linear_rank1_jac(v, ctx):
-    return _rank1_matrix(v.shape[-1], ctx) + 0 * v[..., None, :]
+    return ctx.broadcast(_rank1_matrix(v.shape[-1], ctx), v[..., None, :])
 
 
 @least_squares(
@@ -1459,7 +1441,7 @@ def _rank1_zero_matrix(n, ctx):
 
 
 def _linear_rank1_zero_jac(v, ctx):
-    return _rank1_zero_matrix(v.shape[-1], ctx) + 0 * v[..., None, :]
+    return ctx.broadcast(_rank1_zero_matrix(v.shape[-1], ctx), v[..., None, :])
 
 
 @least_squares(
@@ -1484,8 +1466,8 @@ def linear_rank1_zero(v, ctx):
 def _chebyshev(v, ctx, m):
     """T_i(2x − 1) and its x-derivative for i = 1..m: two (…, m, n) arrays."""
     y = 2 * v - 1
-    t_prev, t_cur = 1 + 0 * y, y
-    d_prev, d_cur = 0 * y, 2 + 0 * y
+    t_prev, t_cur = ctx.broadcast(1, y), y
+    d_prev, d_cur = ctx.broadcast(0, y), ctx.broadcast(2, y)
     ts, ds = [t_cur], [d_cur]
     for _ in range(m - 1):
         t_next = 2 * y * t_cur - t_prev

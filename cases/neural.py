@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from firstorder import case
+from firstorder.case.helpers import converted, swap_last
 
 #: Seeds of :func:`numpy.random.default_rng` for the data and start points of each case.
 _SEEDS = {
@@ -32,13 +33,6 @@ _SEEDS = {
 }
 
 _NIELSEN_BOOK = "Nielsen, Neural Networks and Deep Learning (2015)"
-
-
-def _converted(store: dict[Any, tuple[Any, ...]], arrays: tuple[np.ndarray, ...], ctx: Any):
-    """The float64 data ``arrays`` in the context ``ctx`` (cached per context)."""
-    if ctx not in store:
-        store[ctx] = tuple(ctx.asarray(a) for a in arrays)
-    return store[ctx]
 
 
 def _sigmoid(z, ctx):
@@ -59,11 +53,6 @@ def _split(v, shapes):
 def _flat(parts, lead):
     """Concatenate gradient blocks of shapes ``lead + shape`` into ``lead + (P,)``."""
     return np.concatenate([np.asarray(p).reshape((*lead, -1)) for p in parts], axis=-1)
-
-
-def _t(a):
-    """Transpose of the last two axes."""
-    return np.swapaxes(a, -1, -2)
 
 
 def _one_hot(labels: np.ndarray, k: int) -> np.ndarray:
@@ -92,10 +81,10 @@ _NQ_CACHE: dict[Any, tuple[Any, ...]] = {}
 
 
 def _nq_forward(v, ctx):
-    x, y = _converted(_NQ_CACHE, (_NQ_X, _NQ_Y), ctx)
+    x, y = converted(_NQ_CACHE, (_NQ_X, _NQ_Y), ctx)
     w1, b1, w2, b2 = _split(v, _NQ_SHAPES)
-    a1 = _sigmoid(ctx.matmul(x, _t(w1)) + b1[..., None, :], ctx)  # (..., N, H)
-    a2 = _sigmoid(ctx.matmul(a1, _t(w2)) + b2[..., None, :], ctx)  # (..., N, O)
+    a1 = _sigmoid(ctx.matmul(x, swap_last(w1)) + b1[..., None, :], ctx)  # (..., N, H)
+    a2 = _sigmoid(ctx.matmul(a1, swap_last(w2)) + b2[..., None, :], ctx)  # (..., N, O)
     return x, y, w2, a1, a2
 
 
@@ -126,9 +115,9 @@ def _(v, ctx):
     x, y, w2, a1, a2 = _nq_forward(v, ctx)
     d2 = (a2 - y) * a2 * (1 - a2) / _NQ_N  # (..., N, O)
     d1 = ctx.matmul(d2, w2) * a1 * (1 - a1)  # (..., N, H)
-    gw1 = ctx.matmul(_t(d1), x)
+    gw1 = ctx.matmul(swap_last(d1), x)
     gb1 = ctx.sum(d1, axis=-2)
-    gw2 = ctx.matmul(_t(d2), a1)
+    gw2 = ctx.matmul(swap_last(d2), a1)
     gb2 = ctx.sum(d2, axis=-2)
     return _flat([gw1, gb1, gw2, gb2], v.shape[:-1])
 
@@ -139,17 +128,17 @@ def _(v, u, ctx):
     x, y, w2, a1, a2 = _nq_forward(v, ctx)
     u1, c1, u2, c2 = _split(u, _NQ_SHAPES)
     s1, s2 = a1 * (1 - a1), a2 * (1 - a2)
-    ra1 = s1 * (ctx.matmul(x, _t(u1)) + c1[..., None, :])
-    ra2 = s2 * (ctx.matmul(ra1, _t(w2)) + ctx.matmul(a1, _t(u2)) + c2[..., None, :])
+    ra1 = s1 * (ctx.matmul(x, swap_last(u1)) + c1[..., None, :])
+    ra2 = s2 * (ctx.matmul(ra1, swap_last(w2)) + ctx.matmul(a1, swap_last(u2)) + c2[..., None, :])
     e = (a2 - y) / _NQ_N
     d2 = e * s2
     rd2 = ra2 / _NQ_N * s2 + e * (1 - 2 * a2) * ra2
     back = ctx.matmul(d2, w2)
     rd1 = (ctx.matmul(rd2, w2) + ctx.matmul(d2, u2)) * s1 + back * (1 - 2 * a1) * ra1
     parts = [
-        ctx.matmul(_t(rd1), x),
+        ctx.matmul(swap_last(rd1), x),
         ctx.sum(rd1, axis=-2),
-        ctx.matmul(_t(rd2), a1) + ctx.matmul(_t(d2), ra1),
+        ctx.matmul(swap_last(rd2), a1) + ctx.matmul(swap_last(d2), ra1),
         ctx.sum(rd2, axis=-2),
     ]
     return _flat(parts, v.shape[:-1])
@@ -176,9 +165,9 @@ _SM_CACHE: dict[Any, tuple[Any, ...]] = {}
 
 
 def _sm_forward(v, ctx):
-    x, y = _converted(_SM_CACHE, (_SM_X, _SM_Y), ctx)
+    x, y = converted(_SM_CACHE, (_SM_X, _SM_Y), ctx)
     w, b = _split(v, _SM_SHAPES)
-    z = ctx.matmul(x, _t(w)) + b[..., None, :]  # (..., N, K)
+    z = ctx.matmul(x, swap_last(w)) + b[..., None, :]  # (..., N, K)
     e = ctx.exp(z)
     s = ctx.sum(e)
     return x, y, z, e / s[..., None], s
@@ -207,17 +196,17 @@ def softmax_cross_entropy(v, ctx):
 def _(v, ctx):
     x, y, _, p, _ = _sm_forward(v, ctx)
     d = (p - y) / _SM_N
-    return _flat([ctx.matmul(_t(d), x), ctx.sum(d, axis=-2)], v.shape[:-1])
+    return _flat([ctx.matmul(swap_last(d), x), ctx.sum(d, axis=-2)], v.shape[:-1])
 
 
 @softmax_cross_entropy.hessian_vector
 def _(v, u, ctx):
     x, _, _, p, _ = _sm_forward(v, ctx)
     uw, ub = _split(u, _SM_SHAPES)
-    dz = ctx.matmul(x, _t(uw)) + ub[..., None, :]  # directional change of the logits
+    dz = ctx.matmul(x, swap_last(uw)) + ub[..., None, :]  # directional change of the logits
     # The Jacobian of softmax, diag(p) − p pᵀ, applied to dz.
     dd = (p * dz - p * ctx.sum(p * dz)[..., None]) / _SM_N
-    return _flat([ctx.matmul(_t(dd), x), ctx.sum(dd, axis=-2)], v.shape[:-1])
+    return _flat([ctx.matmul(swap_last(dd), x), ctx.sum(dd, axis=-2)], v.shape[:-1])
 
 
 # -- (c) L2-regularised logistic regression -------------------------------------------------
@@ -240,9 +229,9 @@ _LR_CACHE: dict[Any, tuple[Any, ...]] = {}
 
 
 def _lr_forward(v, ctx):
-    x, y = _converted(_LR_CACHE, (_LR_X, _LR_Y), ctx)
+    x, y = converted(_LR_CACHE, (_LR_X, _LR_Y), ctx)
     w, b = v[..., :_LR_D], v[..., _LR_D]
-    z = ctx.matmul(w[..., None, :], _t(x))[..., 0, :] + b[..., None]  # (..., N)
+    z = ctx.matmul(w[..., None, :], swap_last(x))[..., 0, :] + b[..., None]  # (..., N)
     return x, y, w, z
 
 
@@ -290,7 +279,7 @@ def _(v, ctx):
     )  # (..., N, P)
     wgt = (p * (1 - p) / _LR_N)[..., :, None]
     reg = np.diag([_LR_LAMBDA] * _LR_D + [0.0])
-    return ctx.matmul(_t(xb), wgt * xb) + ctx.asarray(reg)
+    return ctx.matmul(swap_last(xb), wgt * xb) + ctx.asarray(reg)
 
 
 @logistic_l2.hessian_vector
@@ -298,7 +287,7 @@ def _(v, u, ctx):
     x, _, _, z = _lr_forward(v, ctx)
     p = _sigmoid(z, ctx)
     uw, ub = u[..., :_LR_D], u[..., _LR_D]
-    dz = ctx.matmul(uw[..., None, :], _t(x))[..., 0, :] + ub[..., None]  # X u_w + u_b
+    dz = ctx.matmul(uw[..., None, :], swap_last(x))[..., 0, :] + ub[..., None]  # X u_w + u_b
     r = p * (1 - p) * dz / _LR_N
     hw = ctx.matmul(r[..., None, :], x)[..., 0, :] + _LR_LAMBDA * uw
     return _flat([hw, ctx.sum(r)], v.shape[:-1])
@@ -329,11 +318,11 @@ _TN_CACHE: dict[Any, tuple[Any, ...]] = {}
 
 
 def _tn_forward(v, ctx):
-    x, y = _converted(_TN_CACHE, (_TN_X, _TN_Y), ctx)
+    x, y = converted(_TN_CACHE, (_TN_X, _TN_Y), ctx)
     w1, b1, w2, b2, w3, b3 = _split(v, _TN_SHAPES)
-    a1 = ctx.tanh(ctx.matmul(x, _t(w1)) + b1[..., None, :])
-    a2 = ctx.tanh(ctx.matmul(a1, _t(w2)) + b2[..., None, :])
-    out = ctx.matmul(a2, _t(w3)) + b3[..., None, :]
+    a1 = ctx.tanh(ctx.matmul(x, swap_last(w1)) + b1[..., None, :])
+    a2 = ctx.tanh(ctx.matmul(a1, swap_last(w2)) + b2[..., None, :])
+    out = ctx.matmul(a2, swap_last(w3)) + b3[..., None, :]
     return x, y, (w2, w3), (a1, a2), out
 
 
@@ -370,11 +359,11 @@ def _(v, ctx):
     d2 = ctx.matmul(d3, w3) * (1 - a2 * a2)
     d1 = ctx.matmul(d2, w2) * (1 - a1 * a1)
     parts = [
-        ctx.matmul(_t(d1), x),
+        ctx.matmul(swap_last(d1), x),
         ctx.sum(d1, axis=-2),
-        ctx.matmul(_t(d2), a1),
+        ctx.matmul(swap_last(d2), a1),
         ctx.sum(d2, axis=-2),
-        ctx.matmul(_t(d3), a2),
+        ctx.matmul(swap_last(d3), a2),
         ctx.sum(d3, axis=-2),
     ]
     return _flat(parts, v.shape[:-1])
@@ -386,9 +375,9 @@ def _(v, u, ctx):
     x, y, (w2, w3), (a1, a2), out = _tn_forward(v, ctx)
     u1, c1, u2, c2, u3, c3 = _split(u, _TN_SHAPES)
     s1, s2 = 1 - a1 * a1, 1 - a2 * a2
-    ra1 = s1 * (ctx.matmul(x, _t(u1)) + c1[..., None, :])  # (..., N, H)
-    ra2 = s2 * (ctx.matmul(ra1, _t(w2)) + ctx.matmul(a1, _t(u2)) + c2[..., None, :])
-    rout = ctx.matmul(ra2, _t(w3)) + ctx.matmul(a2, _t(u3)) + c3[..., None, :]
+    ra1 = s1 * (ctx.matmul(x, swap_last(u1)) + c1[..., None, :])  # (..., N, H)
+    ra2 = s2 * (ctx.matmul(ra1, swap_last(w2)) + ctx.matmul(a1, swap_last(u2)) + c2[..., None, :])
+    rout = ctx.matmul(ra2, swap_last(w3)) + ctx.matmul(a2, swap_last(u3)) + c3[..., None, :]
     d3, rd3 = (out - y) / _TN_N, rout / _TN_N  # (..., N, O)
     back2 = ctx.matmul(d3, w3)
     d2 = back2 * s2
@@ -396,11 +385,11 @@ def _(v, u, ctx):
     back1 = ctx.matmul(d2, w2)
     rd1 = (ctx.matmul(rd2, w2) + ctx.matmul(d2, u2)) * s1 - 2 * back1 * a1 * ra1
     parts = [
-        ctx.matmul(_t(rd1), x),
+        ctx.matmul(swap_last(rd1), x),
         ctx.sum(rd1, axis=-2),
-        ctx.matmul(_t(rd2), a1) + ctx.matmul(_t(d2), ra1),
+        ctx.matmul(swap_last(rd2), a1) + ctx.matmul(swap_last(d2), ra1),
         ctx.sum(rd2, axis=-2),
-        ctx.matmul(_t(rd3), a2) + ctx.matmul(_t(d3), ra2),
+        ctx.matmul(swap_last(rd3), a2) + ctx.matmul(swap_last(d3), ra2),
         ctx.sum(rd3, axis=-2),
     ]
     return _flat(parts, v.shape[:-1])
@@ -429,10 +418,10 @@ def _width_x0(n: int) -> np.ndarray:
 
 
 def _nw_forward(v, ctx):
-    x, y = _converted(_NW_CACHE, (_NW_X, _NW_Y), ctx)
+    x, y = converted(_NW_CACHE, (_NW_X, _NW_Y), ctx)
     m = v.shape[-1] // _NW_PER_UNIT
     w, b, c = _split(v, ((m, _NW_D), (m,), (m,)))
-    a = ctx.tanh(ctx.matmul(x, _t(w)) + b[..., None, :])  # (..., N, m)
+    a = ctx.tanh(ctx.matmul(x, swap_last(w)) + b[..., None, :])  # (..., N, m)
     out = ctx.matmul(a, c[..., :, None])[..., 0] / m  # (..., N)
     return x, y, m, w, c, a, out
 
@@ -469,7 +458,7 @@ def _(v, ctx):
     r = (out - y) / _NW_N  # (..., N)
     gc = ctx.matmul(r[..., None, :], a)[..., 0, :] / m
     dz = r[..., :, None] * (1 - a * a) * c[..., None, :] / m  # (..., N, m)
-    gw = ctx.matmul(_t(dz), x)
+    gw = ctx.matmul(swap_last(dz), x)
     gb = ctx.sum(dz, axis=-2)
     return _flat([gw, gb, gc], v.shape[:-1])
 
@@ -481,7 +470,7 @@ def _(v, u, ctx):
     uw, ub, uc = _split(u, ((m, _NW_D), (m,), (m,)))
     r = (out - y) / _NW_N  # (..., N)
     s = 1 - a * a  # tanh'
-    dz = ctx.matmul(x, _t(uw)) + ub[..., None, :]  # (..., N, m)
+    dz = ctx.matmul(x, swap_last(uw)) + ub[..., None, :]  # (..., N, m)
     da = s * dz
     dout = (ctx.matmul(a, uc[..., :, None])[..., 0] + ctx.matmul(da, c[..., :, None])[..., 0]) / m
     dr = dout / _NW_N
@@ -493,4 +482,4 @@ def _(v, u, ctx):
         + r[..., :, None] * s * uc[..., None, :]
         - 2 * r[..., :, None] * a * da * c[..., None, :]
     ) / m
-    return _flat([ctx.matmul(_t(dgz), x), ctx.sum(dgz, axis=-2), hc], v.shape[:-1])
+    return _flat([ctx.matmul(swap_last(dgz), x), ctx.sum(dgz, axis=-2), hc], v.shape[:-1])

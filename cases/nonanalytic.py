@@ -16,14 +16,9 @@ from typing import Any
 import numpy as np
 
 from firstorder import case
+from firstorder.case.helpers import converted
 
 _SEEDS = {"huber_regression": 30411, "lasso": 30412}
-
-
-def _converted(store: dict[Any, tuple[Any, ...]], arrays: tuple[np.ndarray, ...], ctx: Any):
-    if ctx not in store:
-        store[ctx] = tuple(ctx.asarray(a) for a in arrays)
-    return store[ctx]
 
 
 # -- Huber regression -----------------------------------------------------------------------
@@ -47,7 +42,7 @@ _HU_CACHE: dict[Any, tuple[Any, ...]] = {}
 
 
 def _hu_residuals(v, ctx):
-    x, y = _converted(_HU_CACHE, (_HU_X, _HU_Y), ctx)
+    x, y = converted(_HU_CACHE, (_HU_X, _HU_Y), ctx)
     r = y - ctx.matmul(v[..., None, :], np.swapaxes(x, -1, -2))[..., 0, :]  # (..., N)
     inner = ctx.real(ctx.abs(r)) <= _HU_DELTA
     return x, r, inner
@@ -112,7 +107,7 @@ _LA_CACHE: dict[Any, tuple[Any, ...]] = {}
 
 
 def _la_residuals(v, ctx):
-    x, y = _converted(_LA_CACHE, (_LA_X, _LA_Y), ctx)
+    x, y = converted(_LA_CACHE, (_LA_X, _LA_Y), ctx)
     r = ctx.matmul(v[..., None, :], np.swapaxes(x, -1, -2))[..., 0, :] - y  # (..., N)
     return x, r
 
@@ -150,4 +145,4 @@ def _(v, ctx):
 def _(v, ctx):
     x, _ = _la_residuals(v, ctx)
     h = ctx.matmul(np.swapaxes(x, -1, -2), x) / _LA_N
-    return h + 0 * v[..., :, None]
+    return ctx.broadcast(h, v[..., :, None])

@@ -9,24 +9,11 @@ the identity, so they cost n² and are meant for n up to a few hundred.
 import numpy as np
 
 from firstorder import case
+from firstorder.case.helpers import column, hessian_from_hvp, powell_blocks
 
 MGH = "Moré, Garbow & Hillstrom, ACM TOMS 7 (1981) 17–41"
 SFU = "Surjanovic & Bingham, Virtual Library of Simulation Experiments (sfu.ca/~ssurjano)"
 JY = "Jamil & Yang, Int. J. Math. Model. Numer. Optim. 4 (2013) 150–194"
-
-
-def _hessian_from_hvp(hvp):
-    """The Hessian ``(..., n, n)`` as the Hessian-vector product of the identity.
-
-    Row j is H e_j, which is column j and, H being symmetric, row j.
-    """
-
-    def hess(v, ctx):
-        n = v.shape[-1]
-        vb = np.broadcast_to(v[..., None, :], (*v.shape[:-1], n, n))
-        return hvp(vb, ctx.asarray(np.eye(n)), ctx)
-
-    return hess
 
 
 def _index(n, start=1, ctx=None):
@@ -36,11 +23,6 @@ def _index(n, start=1, ctx=None):
     """
     out = np.arange(start, start + n, dtype=np.float64)
     return out if ctx is None else ctx.asarray(out)
-
-
-def _col(s):
-    """A reduction over the last axis as a column, so it broadcasts back over it."""
-    return np.asarray(s)[..., None]
 
 
 # -- extended Rosenbrock ------------------------------------------------------------------
@@ -84,14 +66,10 @@ def _ext_rosenbrock_hvp(v, d, ctx):
     return ctx.stack([h11 * da + h12 * db, h12 * da + 200 * db]).reshape(v.shape)
 
 
-ext_rosenbrock.hessian(_hessian_from_hvp(_ext_rosenbrock_hvp))
+ext_rosenbrock.hessian(hessian_from_hvp(_ext_rosenbrock_hvp))
 
 
 # -- extended Powell singular -------------------------------------------------------------
-
-
-def _powell_blocks(v):
-    return v[..., 0::4], v[..., 1::4], v[..., 2::4], v[..., 3::4]
 
 
 @case(
@@ -112,14 +90,14 @@ def ext_powell(v, ctx):
     x0 = (3, −1, 0, 1, …), F(x0) = 215 per block (645 at the default n = 12);
     F* = 0 at the origin, where the Hessian is singular.
     """
-    x1, x2, x3, x4 = _powell_blocks(v)
+    x1, x2, x3, x4 = powell_blocks(v)
     p2, q2 = (x2 - 2 * x3) ** 2, (x1 - x4) ** 2  # squared, not **4: numpy's pow is slow
     return ctx.sum((x1 + 10 * x2) ** 2 + 5 * (x3 - x4) ** 2 + p2 * p2 + 10 * q2 * q2)
 
 
 @ext_powell.gradient
 def _(v, ctx):
-    x1, x2, x3, x4 = _powell_blocks(v)
+    x1, x2, x3, x4 = powell_blocks(v)
     s, t = x1 + 10 * x2, x3 - x4
     p, q = x2 - 2 * x3, x1 - x4
     p3, q3 = p * p * p, q * q * q
@@ -129,8 +107,8 @@ def _(v, ctx):
 
 @ext_powell.hessian_vector
 def _ext_powell_hvp(v, d, ctx):
-    x1, x2, x3, x4 = _powell_blocks(v)
-    d1, d2, d3, d4 = _powell_blocks(d)
+    x1, x2, x3, x4 = powell_blocks(v)
+    d1, d2, d3, d4 = powell_blocks(d)
     p = 12 * (x2 - 2 * x3) ** 2
     q = 120 * (x1 - x4) ** 2
     out = [
@@ -142,7 +120,7 @@ def _ext_powell_hvp(v, d, ctx):
     return ctx.stack(out).reshape(v.shape)
 
 
-ext_powell.hessian(_hessian_from_hvp(_ext_powell_hvp))
+ext_powell.hessian(hessian_from_hvp(_ext_powell_hvp))
 
 
 # -- Trid -----------------------------------------------------------------------------------
@@ -182,10 +160,10 @@ def _(v, ctx):
 
 @trid.hessian_vector
 def _trid_hvp(v, d, ctx):
-    return 2 * d - _neighbours(d, ctx) + 0 * v
+    return ctx.broadcast(2 * d - _neighbours(d, ctx), v)
 
 
-trid.hessian(_hessian_from_hvp(_trid_hvp))
+trid.hessian(hessian_from_hvp(_trid_hvp))
 
 
 # -- sum of squares --------------------------------------------------------------------------
@@ -216,10 +194,10 @@ def _(v, ctx):
 
 @sum_of_squares.hessian_vector
 def _sum_of_squares_hvp(v, d, ctx):
-    return 2 * _index(v.shape[-1], ctx=ctx) * d + 0 * v
+    return ctx.broadcast(2 * _index(v.shape[-1], ctx=ctx) * d, v)
 
 
-sum_of_squares.hessian(_hessian_from_hvp(_sum_of_squares_hvp))
+sum_of_squares.hessian(hessian_from_hvp(_sum_of_squares_hvp))
 
 
 # -- Dixon–Price --------------------------------------------------------------------------------
@@ -274,7 +252,7 @@ def _dixon_price_hvp(v, d, ctx):
     return out
 
 
-dixon_price.hessian(_hessian_from_hvp(_dixon_price_hvp))
+dixon_price.hessian(hessian_from_hvp(_dixon_price_hvp))
 
 
 # -- Styblinski–Tang ------------------------------------------------------------------------------
@@ -318,7 +296,7 @@ def _styblinski_tang_hvp(v, d, ctx):
     return (6 * v**2 - 16) * d
 
 
-styblinski_tang.hessian(_hessian_from_hvp(_styblinski_tang_hvp))
+styblinski_tang.hessian(hessian_from_hvp(_styblinski_tang_hvp))
 
 
 # -- Zakharov -------------------------------------------------------------------------------------
@@ -352,16 +330,16 @@ def zakharov(v, ctx):
 @zakharov.gradient
 def _(v, ctx):
     c, s = _zakharov_s(v, ctx)
-    return 2 * v + _col(2 * s + 4 * s**3) * c
+    return 2 * v + column(2 * s + 4 * s**3) * c
 
 
 @zakharov.hessian_vector
 def _zakharov_hvp(v, d, ctx):
     c, s = _zakharov_s(v, ctx)
-    return 2 * d + _col((2 + 12 * s**2) * ctx.sum(c * d)) * c
+    return 2 * d + column((2 + 12 * s**2) * ctx.sum(c * d)) * c
 
 
-zakharov.hessian(_hessian_from_hvp(_zakharov_hvp))
+zakharov.hessian(hessian_from_hvp(_zakharov_hvp))
 
 
 # -- rotated ill-conditioned quadratic ------------------------------------------------------
@@ -380,7 +358,7 @@ def _ellipsoid_weights(n):
 def _householder(y, ctx):
     """Q y with Q = I − (2/n) 1 1ᵀ, a reflection (Q = Qᵀ = Q⁻¹), in O(n)."""
     n = y.shape[-1]
-    return y - _col(2 * ctx.sum(y)) / n
+    return y - column(2 * ctx.sum(y)) / n
 
 
 @case(
@@ -416,7 +394,7 @@ def _(v, ctx):
 @rotated_ellipsoid.hessian_vector
 def _rotated_ellipsoid_hvp(v, d, ctx):
     lam = ctx.asarray(_ellipsoid_weights(v.shape[-1]))
-    return _householder(lam * _householder(d, ctx), ctx) + 0 * v
+    return ctx.broadcast(_householder(lam * _householder(d, ctx), ctx), v)
 
 
-rotated_ellipsoid.hessian(_hessian_from_hvp(_rotated_ellipsoid_hvp))
+rotated_ellipsoid.hessian(hessian_from_hvp(_rotated_ellipsoid_hvp))

@@ -46,7 +46,7 @@ def _(v, ctx):
     w = v2 - 0.5 * s
     h11 = 1 + c**2 + 2 * w * s
     h12 = -2 * c
-    return ctx.stack([ctx.stack([h11, h12]), ctx.stack([h12, 4 + 0 * h11])], axis=-2)
+    return ctx.stack([ctx.stack([h11, h12]), ctx.stack([h12, ctx.broadcast(4, h11)])], axis=-2)
 
 
 _A = (1.0, -2.0, 3.0)
@@ -66,7 +66,7 @@ def linear(v, ctx):
 
 @linear.gradient
 def _(v, ctx):
-    return ctx.stack([_A[0] + 0 * v[..., 0], _A[1] + 0 * v[..., 1], _A[2] + 0 * v[..., 2]])
+    return ctx.stack([ctx.broadcast(_A[i], v[..., i]) for i in range(3)])
 
 
 @linear.hessian

@@ -9,7 +9,9 @@ A cost case is written once against a context ``ctx`` and then runs in
   derivatives,
 * ``mp``: mpmath at ``dps`` decimal digits on numpy object arrays, so batching works
   there too. Precision lives on a private :class:`mpmath.MPContext`; the global
-  ``mpmath.mp`` is never touched.
+  ``mpmath.mp`` is never touched,
+* ``jax``: float64 through ``jax.numpy``, traceable by ``jax.grad`` (the optional
+  ``autodiff`` extra; see :mod:`firstorder.numbers_jax`).
 """
 
 from __future__ import annotations
@@ -158,6 +160,27 @@ class Context:
         """An array of zeros in this context."""
         return np.zeros(shape, dtype=self.dtype)
 
+    def broadcast(self, value: Any, x: Any) -> Any:
+        """``value`` spread over the shape of ``value + 0 * x``, in this context's numbers.
+
+        For a constant Hessian entry (``ctx.broadcast(1, x)``) or a fixed matrix that
+        must take the batch shape of the points. Unlike ``value + 0 * x`` it says what
+        it means, and a non-finite ``x`` cannot turn it into NaN. The result is a new,
+        writable array.
+        """
+        val = self.const(value) if isinstance(value, int | float | str) else value
+        val, x = self._coerce_value(val), np.asarray(x)
+        out = np.empty(np.broadcast_shapes(val.shape, x.shape), np.result_type(val, x))
+        out[...] = val
+        return out
+
+    def _coerce_value(self, value: Any) -> Array:
+        return np.asarray(value)
+
+    def concatenate(self, xs: Sequence[Any], axis: int = -1) -> Any:
+        """Join arrays along an existing axis, the last by default."""
+        return np.concatenate(xs, axis=axis)
+
     def abs(self, x: Any) -> Any:
         """Absolute value."""
         return np.abs(x)
@@ -287,6 +310,9 @@ class _MPContext(Context):
         arr = np.asarray(x, dtype=object)
         return arr if all(isinstance(t, self._mp.mpf) for t in arr.flat[:1]) else self.asarray(arr)
 
+    def _coerce_value(self, value: Any) -> Array:
+        return self._coerce(value)
+
     def abs(self, x: Any) -> Any:
         return self._abs(x)
 
@@ -331,8 +357,9 @@ def context(name: Precision | str | Context = "float64", dps: int | None = None)
     Parameters
     ----------
     name
-        ``"float64"``, ``"float32"``, ``"complex128"`` or ``"mp"``; a
-        :class:`Context` is returned as it is.
+        ``"float64"``, ``"float32"``, ``"complex128"``, ``"mp"`` or ``"jax"``
+        (float64 through ``jax.numpy``, the ``autodiff`` extra); a :class:`Context`
+        is returned as it is.
     dps
         Decimal digits for ``"mp"`` (default 50); ignored by the other contexts.
 
@@ -348,6 +375,11 @@ def context(name: Precision | str | Context = "float64", dps: int | None = None)
     """
     if isinstance(name, Context):
         return name
+    if name == "jax":
+        # JAX is an optional extra: imported only when its context is asked for.
+        from .numbers_jax import jax_context
+
+        return jax_context()
     if name not in PRECISIONS:
         raise unknown("precision", name, PRECISIONS)
     if name != "mp":

@@ -50,9 +50,23 @@ def add_parser(sub: Any) -> None:
     s.set_defaults(func=run_sweep)
 
 
+#: The extra that installs each kind of optional backend.
+_EXTRAS = {"autodiff": "autodiff", "peer": "peers"}
+
+
 def run_backends(args: argparse.Namespace) -> int:
-    """Print the backend table."""
-    emit_frame(backends_frame(), args.format)
+    """Print the backend table, and how to install the backends that are absent."""
+    frame = backends_frame()
+    emit_frame(frame, args.format)
+    if args.format == "table":
+        absent = frame[~frame["available"].astype(bool)]
+        for kind, extra in _EXTRAS.items():
+            names = list(absent.loc[absent["kind"] == kind, "name"])
+            if names:
+                print(
+                    f"not installed: {', '.join(names)}; install the `{extra}` extra: "
+                    f"pip install 'firstorder[{extra}]'"
+                )
     return 0
 
 
@@ -163,12 +177,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.format == "table":
         # one line per backend: every step's error is in sweep.csv (most are NaN where a
         # backend's ladder does not reach, and 1209 lines is not a summary)
-        shown = summary.copy()
-        if any(hasattr(s, "auto_step") for s in sweeps):
-            shown["auto_step"] = [getattr(s, "auto_step", np.nan) for s in sweeps]
-        elif "auto_step" in frame.columns:
-            auto = frame.groupby("backend", sort=False)["auto_step"].first()
-            shown["auto_step"] = shown["backend"].map(auto)
+        # a backend with no automatic step (the complex step) shows a dash, not NaN
+        shown = summary.astype(object).where(summary.notna(), "—")
         with pd.option_context("display.float_format", "{:.3e}".format):
             print(shown.to_string(index=False))
         print(f"\nevery step: {folder.final / 'sweep.csv'}; plot: {folder.final / 'sweep.png'}")

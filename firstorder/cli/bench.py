@@ -29,6 +29,7 @@ DEFAULT_BACKENDS = (
     "central4",
     "forward",
     "richardson",
+    "autodiff",
 )
 #: Peers added by ``--peers`` when installed.
 PEERS = ("scipy-3point", "scipy-cs", "scipy-2point", "numdifftools")
@@ -112,7 +113,8 @@ def run_bench(args: argparse.Namespace) -> int:
                 raise FirstOrderError(
                     f"case `{c.name}` does not take n = {bad[0]}; pick other `--sizes`."
                 )
-    names = list(args.backend or DEFAULT_BACKENDS)
+    # autodiff is timed by default where its extra is installed
+    names = list(args.backend or [b for b in DEFAULT_BACKENDS if b.split("@")[0] in BACKENDS])
     for b in names:
         if b.split("@")[0] not in BACKENDS:
             raise unknown("backend", b, BACKENDS)

@@ -25,6 +25,7 @@ from ..case.points import as_point
 from ..errors import FirstOrderError, unknown
 from ..numbers import DEFAULT_DPS, Array, context
 from ..vocab import GRADIENT_PRECISIONS, Precision
+from . import autodiff
 from .complex_step import run_complex_step
 from .finite_difference import RICHARDSON_LEVELS, run_fd, run_richardson
 from .peers import importable, run_numdifftools, run_scipy, run_scipy_differentiate
@@ -224,6 +225,29 @@ def _build() -> tuple[dict[str, Backend], list[Backend]]:
             nd,
             run_numdifftools("complex", "numdifftools-complex"),
             1.0,
+        ),
+    ]
+    has_jax = autodiff.available()
+    everything += [
+        Backend(
+            "autodiff",
+            "autodiff",
+            None,
+            "JAX reverse mode, jax.grad (jit)",
+            has_jax,
+            autodiff.run_reverse,
+            native="float64",
+            exact=True,
+        ),
+        Backend(
+            "autodiff-fwd",
+            "autodiff",
+            None,
+            "JAX forward mode, jvp over the basis (jit)",
+            has_jax,
+            autodiff.run_forward,
+            native="float64",
+            exact=True,
         ),
     ]
     return {b.name: b for b in everything if b.available}, everything

@@ -26,11 +26,12 @@ PAIRS = (
 def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     """Peer time over our time for each matching pair, per case and n (>1: ours faster).
 
-    Also ``numdifftools`` over ``central``. ``accuracy_gain`` is the peer's error over
-    ours (>1: ours more accurate).
+    Also ``numdifftools`` over ``central`` and ``scipy-3point`` over ``autodiff``
+    (steady state: the compile is in ``first_time``). ``accuracy_gain`` is the peer's
+    error over ours (>1: ours more accurate).
     """
     rows = []
-    pairs = (*PAIRS, ("central", "numdifftools"))
+    pairs = (*PAIRS, ("central", "numdifftools"), ("autodiff", "scipy-3point"))
     for (case, n), g in frame.groupby(["case", "n"], sort=False):
         t = g.set_index("backend")["median_time"]
         e = g.set_index("backend")["rel_error"]
@@ -61,6 +62,7 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
         peak_MiB=frame["peak_memory"] / 2**20,
         # a ratio of two times: its unit is "cost evaluations"
         time_cost_evals=frame["time_per_cost_eval"],
+        first_ms=1e3 * frame["first_time"] if "first_time" in frame else np.nan,
     )[
         [
             "case",
@@ -71,6 +73,7 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
             "min_ms",
             "max_ms",
             "warm_ms",
+            "first_ms",
             "nfev",
             "time_cost_evals",
             "rel_error",
@@ -90,7 +93,9 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
         "complex step); `peak_MiB` is the peak allocation of one gradient. "
         "`step_rule` says which rule set the steps: `auto` (the automatic step, its "
         "search included in every timed call; `warm_ms` is the time when the search of "
-        "the point is reused) or `rule` (SciPy's fixed rule, `name@rule`).",
+        "the point is reused) or `rule` (SciPy's fixed rule, `name@rule`); `first_ms` is "
+        "the first, untimed call (for `autodiff`, tracing and jit-compiling at this n, "
+        "kept apart from the steady-state times).",
         "",
         markdown_table(show),
         "",

@@ -35,6 +35,7 @@ BENCH_BACKENDS = (
     "scipy-cs",
     "scipy-2point",
     "numdifftools",
+    "autodiff",
 )
 #: A backend name followed by this and a step rule (``central@rule``) is timed with
 #: that rule; a stepped backend alone is timed with its automatic step, the search
@@ -171,7 +172,9 @@ def bench_gradients(
         else the mp reference up to :data:`REFERENCE_MAX_N`, else the complex step),
         ``peak_memory`` (bytes, one traced call), ``status``, ``warm_time`` (for the
         automatic step: the median time when its search is reused; ``median_time``
-        includes the search).
+        includes the search), ``first_time`` (the first, untimed call; for ``autodiff``
+        that is tracing and jit-compiling at this n, kept apart from the steady-state
+        times).
     """
     from ..case.loading import resolve_case
     from ..gradients.backends import BACKENDS
@@ -235,6 +238,7 @@ def bench_gradients(
                         "peak_memory": peak,
                         "status": res.status,
                         "warm_time": warm_time,
+                        "first_time": first,
                     }
                 )
     return pd.DataFrame(rows)

@@ -15,6 +15,7 @@ from ..case.model import Case
 from ..case.points import as_point
 from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
+from ..numbers_jax import user_scope
 from ..vocab import TAYLOR_PRECISIONS
 from .harness import TaylorResult, taylor_test
 
@@ -134,7 +135,9 @@ def check_gradient(
     Parameters
     ----------
     cost
-        ``cost(v) -> float`` for ``v`` of shape ``(n,)``; no batching, no ``ctx``.
+        ``cost(v) -> float`` for ``v`` of shape ``(n,)``; no batching, no ``ctx``. A
+        JAX function works too (with ``grad=jax.grad(cost)`` or a ``custom_vjp``
+        rule): when JAX is imported the check runs in JAX's float64, scoped to it.
     grad
         ``grad(v) -> array`` of shape ``(n,)``.
     point
@@ -175,7 +178,9 @@ def check_gradient(
     if precision == "mp":
         _refuse_lost_mp(c, v, _name(grad, "grad"))
     specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
-    return _run(c, v, "analytic", specs, precision, DEFAULT_DPS, seed)
+    # A JAX cost (with its jax.grad or custom_vjp) runs in float64 during the check only.
+    with user_scope():
+        return _run(c, v, "analytic", specs, precision, DEFAULT_DPS, seed)
 
 
 def _refuse_lost_mp(c: Case, v: Array, gname: str) -> None:

@@ -156,3 +156,23 @@ def test_contexts_pickle_to_the_same_context():
 def test_bad_context_names(args, match):
     with pytest.raises(fo.FirstOrderError, match=match):
         fo.context(*args)
+
+
+@pytest.mark.parametrize("name", ["float64", "float32", "complex128", "mp"])
+def test_broadcast_is_the_value_in_the_batch_shape_and_number_type(name):
+    ctx = fo.context(name)
+    x = ctx.asarray(np.ones((3, 2)))
+    one = ctx.broadcast(1, x[..., 0])
+    assert one.shape == (3,) and one.dtype == x.dtype
+    assert type(one.flat[0]) is type(x.flat[0])
+    assert all(t == 1 for t in one.flat)
+    eye = ctx.asarray(np.eye(2))
+    spread = ctx.broadcast(eye, x[..., None, :])
+    assert spread.shape == (3, 2, 2) and type(spread.flat[0]) is type(x.flat[0])
+    spread[0, 0, 0] = 5  # a new, writable array: the input matrix is untouched
+    assert eye[0, 0] == 1
+
+
+def test_broadcast_keeps_a_constant_where_the_points_are_not_finite():
+    ctx = fo.context("float64")
+    assert ctx.broadcast(2, np.array([np.inf, np.nan]))[0] == 2
