@@ -168,18 +168,13 @@ def detect_error(
         return Detection.none()
     hh, st = h[idx], sigma[idx] / h[idx]
     t = (s if exact is None else exact)[idx] / hh
-    best = None
-    # Windows from the smallest step up: the largest one the line still describes.
-    for top in range(len(idx) - MIN_STEPS, -1, -1):
-        fit = _poly(hh[top:] ** 2, t[top:], st[top:], 2)
-        if fit is None:
-            continue
-        a, sa, resid = fit
-        if np.max(np.abs(resid)) > Z_FIT:
-            break
-        best = (a, sa, top)
-    if best is None:
+    top = _window(hh**2, t, st)
+    if top is None:
         return Detection.none()
+    fit = _poly(hh[top:] ** 2, t[top:], st[top:], 2)
+    if fit is None:
+        return Detection.none()
+    best = (fit[0], fit[1], top)
     a, sa, top = best
     # The h⁴ term bends the line a little before the residuals show it, and the
     # precise large steps carry that bend into a: the same fit with the h⁴ term
@@ -190,6 +185,39 @@ def detect_error(
     found = abs(a) > margin
     bound = abs(a) + margin
     return Detection(-a, sa, bound, bool(found), math.nan, len(hh) - top, hh[-1], hh[top])
+
+
+def _window(x: Array, t: Array, st: Array) -> int | None:
+    """The first step of the largest window, from the smallest step up, over which the
+    line ``t = a + b x`` describes every step to :data:`Z_FIT` deviations.
+
+    Every window's line comes from suffix sums at once (float64 is enough to place
+    the window; the intercept itself is refitted in the data's own precision).
+    """
+    n = len(x)
+    tf = np.array([float(v) for v in t]) if t.dtype == object else np.asarray(t, dtype=float)
+    xs = x / x[0]
+    with np.errstate(all="ignore"):
+        w = 1.0 / (st * st)
+
+    def suffix(a: Array) -> Array:
+        return np.cumsum(a[::-1])[::-1]
+
+    s0, s1, s2 = suffix(w), suffix(w * xs), suffix(w * xs * xs)
+    sy, sxy = suffix(w * tf), suffix(w * xs * tf)
+    with np.errstate(all="ignore"):
+        det = s0 * s2 - s1 * s1
+        a = (s2 * sy - s1 * sxy) / det
+        b = (s0 * sxy - s1 * sy) / det
+        resid = np.abs(tf[None, :] - a[:, None] - b[:, None] * xs[None, :]) / st[None, :]
+    resid[np.tril_indices(n, -1)] = 0.0  # step j belongs to the windows starting at or above it
+    fits = np.isfinite(a) & (det > 0) & (np.max(resid, axis=1) <= Z_FIT)
+    top = None
+    for k in range(n - MIN_STEPS, -1, -1):
+        if not fits[k]:
+            break
+        top = k
+    return top
 
 
 def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Array] | None:

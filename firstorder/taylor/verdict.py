@@ -211,9 +211,10 @@ def symmetric_remainder_decides(verdict: Verdict, reason: str, ev: Evidence) -> 
             f"{det.bound:.2g}: the r1 tail is round-off the floor estimate missed, not a finding."
         )
     if verdict == "pass" and fit1.order_ci[1] < fit1.expected_order:
+        lo, hi = fit1.order_ci
         return "pass", (
-            f"{fit1.reason[:-1]}, short of 2 (higher-order terms, not an error: s1 rules out "
-            "any error above its bound)."
+            f"r1 falls at order {fit1.order:.3f} [{lo:.3f}, {hi:.3f}], just short of 2: "
+            "higher-order terms, not an error (s1 rules out any error above its bound)."
         )
     return verdict, reason
 

@@ -63,6 +63,8 @@ def test_faults_of_1e_8_are_detected_on_well_scaled_costs(c, kind):
         assert res.verdict == "fail", (k, res.reason)
 
 
+# Locating evaluates the cost at steps of 1e-2·max|v| = 1e2, where its exp overflows.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("kind", ["whole", "largest"])
 def test_faults_of_1e_6_are_detected_on_the_mixed_scale_cost(kind):
     c = MIXED
@@ -73,6 +75,7 @@ def test_faults_of_1e_6_are_detected_on_the_mixed_scale_cost(kind):
         assert res.verdict == "fail", (k, res.reason)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("c", U.COSTS, ids=ids)
 @pytest.mark.parametrize("kind", ["sign", "swap", "drop"])
 def test_structural_faults_are_detected_and_located(c, kind):
