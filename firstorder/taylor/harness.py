@@ -262,7 +262,7 @@ class TaylorResult:
             "direction": [float(t) for t in self.direction],
         }
         if self.diagnosis is not None:
-            out["diagnosis"] = self.diagnosis.to_frame().to_dict(orient="records")
+            out["diagnosis"] = self.diagnosis.to_records()
         return out
 
 
