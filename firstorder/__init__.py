@@ -20,7 +20,8 @@ from .errors import CaseError, FirstOrderError, NotApplicableError
 from .numbers import DEFAULT_DPS, PRECISIONS, Context, context
 
 if TYPE_CHECKING:
-    from .case.registry import LoadProblem, Registry, builtin_cases_dir, load_cases, resolve_case
+    from .case.loading import builtin_cases_dir, load_cases, resolve_case
+    from .case.registry import LoadProblem, Registry
     from .gradients.backends import BACKENDS, GradientResult, backends, gradient
     from .studies.grid import RunResult, RunSpec, run
     from .studies.mutation import MutationResult, mutate
@@ -31,13 +32,8 @@ if TYPE_CHECKING:
 
 #: The public names imported on first use, by module.
 _LAZY = {
-    ".case.registry": (
-        "LoadProblem",
-        "Registry",
-        "builtin_cases_dir",
-        "load_cases",
-        "resolve_case",
-    ),
+    ".case.registry": ("LoadProblem", "Registry"),
+    ".case.loading": ("builtin_cases_dir", "load_cases", "resolve_case"),
     ".gradients.backends": ("BACKENDS", "GradientResult", "backends", "gradient"),
     ".studies.grid": ("RunResult", "RunSpec", "run"),
     ".studies.mutation": ("MutationResult", "mutate"),

@@ -33,7 +33,7 @@ def pytest_generate_tests(metafunc: Any) -> None:
     """Parametrise :data:`CASE_FIXTURE` over the selected registered cases."""
     if CASE_FIXTURE not in metafunc.fixturenames:
         return
-    from .case.registry import load_cases
+    from .case.loading import load_cases
     from .testing import select_cases
 
     marker = metafunc.definition.get_closest_marker(CASES_MARKER)

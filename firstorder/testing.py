@@ -44,8 +44,9 @@ import numpy as np
 from ._pytest_plugin import CASE_FIXTURE, CASES_MARKER
 from ._pytest_plugin import pytest_configure as pytest_configure
 from ._pytest_plugin import pytest_generate_tests as pytest_generate_tests
+from .case.loading import resolve_case
 from .case.model import Case
-from .case.registry import Registry, resolve_case
+from .case.registry import Registry
 from .errors import FirstOrderError
 from .taylor.harness import PASS_TOL
 

@@ -19,7 +19,14 @@ __all__ = ["add_parser"]
 #: Cases benchmarked by default: extended Rosenbrock (scalable) and two neural costs.
 DEFAULT_CASES = ("ext_rosenbrock", "nielsen_quadratic", "tanh_network")
 #: firstorder's backends timed by default.
-DEFAULT_BACKENDS = ("central", "complex-step", "central4", "forward", "richardson")
+DEFAULT_BACKENDS = (
+    "central",
+    "central@rule",
+    "complex-step",
+    "central4",
+    "forward",
+    "richardson",
+)
 #: Peers added by ``--peers`` when installed.
 PEERS = ("scipy-3point", "scipy-cs", "scipy-2point", "numdifftools")
 #: numdifftools takes minutes per gradient beyond this n; it is left out there.
@@ -36,7 +43,13 @@ def add_parser(sub: Any) -> None:
         default="10,100,1000,10000",
         help="dimensions for scalable cases, comma-separated (default 10,100,1000,10000)",
     )
-    p.add_argument("--backend", action="append", default=[], metavar="B", help="repeatable")
+    p.add_argument(
+        "--backend",
+        action="append",
+        default=[],
+        metavar="B",
+        help="repeatable; a stepped backend may name its step rule, e.g. central@rule",
+    )
     p.add_argument("--peers", action="store_true", help="add SciPy and numdifftools")
     p.add_argument("--repeats", type=int, default=5, help="timed gradients per measurement")
     p.add_argument("--out", default="reports", metavar="DIR", help="base folder of run folders")
@@ -75,7 +88,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 )
     names = list(args.backend or DEFAULT_BACKENDS)
     for b in names:
-        if b not in BACKENDS:
+        if b.split("@")[0] not in BACKENDS:
             raise unknown("backend", b, BACKENDS)
     if args.peers:
         installed = [p for p in PEERS if p in BACKENDS]

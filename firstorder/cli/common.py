@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..case.registry import Registry, load_cases
+from ..case.loading import load_cases
+from ..case.registry import Registry
 
 __all__ = ["add_cases_option", "emit_frame", "emit_json", "registry_from", "report_problems"]
 

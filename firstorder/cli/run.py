@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor
 from typing import Any
 
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS
 from ..report.runfolder import DEFAULT_BASE, RunFolder
+from ..studies.executors import DASK_HINT, open_pool
 from ..studies.grid import (
     DEFAULT_BACKENDS,
     DEFAULT_DIRECTIONS,
@@ -31,7 +29,6 @@ __all__ = ["add_parser"]
 
 #: Seconds between plain progress lines when stderr is not a terminal.
 PLAIN_PROGRESS_EVERY = 5.0
-_DASK_HINT = 'install it with `pip install "firstorder[dask]"`'
 
 
 def add_parser(sub: Any) -> None:
@@ -102,51 +99,15 @@ def add_parser(sub: Any) -> None:
         "--out", default=str(DEFAULT_BASE), metavar="DIR", help="report folder (default reports)"
     )
     p.add_argument("--name", help="run folder name (default run-YYYYMMDD-HHMMSS)")
-    p.add_argument("--no-plots", action="store_true", help="skip plots/*.png")
+    p.add_argument("--no-plots", action="store_true", help="skip overview.png and plots/*.png")
+    p.add_argument(
+        "--compact",
+        action="store_true",
+        help="write only the files kept in git (summary, index.html, orders, gradients, "
+        "spec, overview); skip taylor.csv, steps.csv and the per-case and per-test plots",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run_command)
-
-
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
-    if args.dask:
-        # installed: `run_command` checked before any work started
-        from distributed import Client, LocalCluster
-
-        if args.dask == "local":
-            cluster = LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            cluster = None
-            try:
-                client = Client(args.dask, timeout="10s")
-            except OSError as exc:
-                raise FirstOrderError(
-                    f"cannot reach the Dask scheduler at `{args.dask}` ({exc}); give its "
-                    "address (tcp://host:8786) or `local`."
-                ) from None
-        try:
-            yield client.get_executor()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    if args.jobs < 1:
-        raise FirstOrderError(f"`--jobs` must be at least 1, not `{args.jobs}`.")
-    if args.jobs == 1:
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Progress:
@@ -195,6 +156,7 @@ def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
         "out": args.out,
         "name": args.name,
         "no_plots": args.no_plots,
+        "compact": args.compact,
     }
 
 
@@ -205,7 +167,7 @@ def run_command(args: argparse.Namespace) -> int:
             import distributed  # noqa: F401
         except ImportError:
             raise FirstOrderError(
-                f"`--dask` needs Dask distributed, which is not installed; {_DASK_HINT}."
+                f"`--dask` needs Dask distributed, which is not installed; {DASK_HINT}."
             ) from None
     # A case file that does not load is bad input: stop before any work or any write.
     loaded = registry_from(args)
@@ -229,19 +191,17 @@ def run_command(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     with folder:
         try:
-            with _executor(args) as executor:
+            with open_pool(args.dask, args.jobs) as pool:
                 result = run_spec(
-                    spec,
-                    registry,
-                    executor=executor,
-                    progress=progress,
-                    explicit=bool(args.case),
+                    spec, registry, pool=pool, progress=progress, explicit=bool(args.case)
                 )
         finally:
             progress.close()
         from ..report.run_report import write_report
 
-        write_report(result, folder, _arguments(args, spec), plots=not args.no_plots)
+        write_report(
+            result, folder, _arguments(args, spec), plots=not args.no_plots, compact=args.compact
+        )
     _print_outcome(result, folder, args.quiet)
     return 0 if result.ok else 1
 
@@ -253,7 +213,7 @@ def _print_outcome(result: RunResult, folder: RunFolder, quiet: bool) -> None:
     for r in fails.to_dict("records"):
         print(
             f"FAIL {r['case']} · {r['backend']} · {r['precision']} · point {r['point']} · "
-            f"direction {r['direction']}: {r['test_reason']}",
+            f"direction {r['direction']}: {r['reason']}",
             file=sys.stderr,
         )
     if quiet:

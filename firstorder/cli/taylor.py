@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import import_user_file
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, context
 from ..taylor.check import check_gradient
@@ -177,12 +178,10 @@ def _load(spec: str) -> Any:
         path = Path(target)
         if not path.is_file():
             raise FirstOrderError(f"file `{target}` does not exist.")
-        mod_spec = importlib.util.spec_from_file_location(f"_firstorder_check_{path.stem}", path)
-        if mod_spec is None or mod_spec.loader is None:
-            raise FirstOrderError(f"file `{target}` cannot be imported.")
-        module = importlib.util.module_from_spec(mod_spec)
         try:
-            mod_spec.loader.exec_module(module)
+            module = import_user_file(path, f"_firstorder_check_{path.stem}")
+        except FirstOrderError:
+            raise
         except Exception as exc:
             raise FirstOrderError(
                 f"file `{target}` failed to import: {type(exc).__name__}: {exc}."

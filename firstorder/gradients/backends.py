@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
 from ..case.points import as_point
-from ..case.registry import resolve_case
 from ..errors import FirstOrderError, unknown
 from ..numbers import DEFAULT_DPS, Array, context
 from ..vocab import GRADIENT_PRECISIONS, Precision

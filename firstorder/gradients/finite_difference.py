@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..case.model import Case
-from ..errors import unknown
 from ..numbers import Array, Context, context
 from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
@@ -37,8 +36,8 @@ __all__ = [
 #: Richardson: levels of the step ladder and the ratio between steps.
 RICHARDSON_LEVELS = 3
 RICHARDSON_RATIO = 2
-#: Levels of the automatic Richardson ladder (ratio 2, one batched call).
-AUTO_LADDER = 12
+#: Levels of the automatic Richardson ladder (ratio 4, one batched call).
+AUTO_LADDER = 14
 #: The named step rules; any other step is a number or one per component.
 STEP_RULES = ("auto", "rule")
 #: Step searches by case, then by (point, precision): estimated once per point.
@@ -160,22 +159,34 @@ def _resolve(job: Job, name: str, order: int) -> _Steps:
     x = ctx.asarray(job.point)
     n = x.shape[0]
     step = job.step
-    named = step if isinstance(step, str) or step is None else None
-    if isinstance(step, str) and step not in STEP_RULES:
-        raise unknown("step rule", step, STEP_RULES)
+    # Other strings are numbers (kept at full precision in mp), checked by user_steps.
+    named = step if step is None or (isinstance(step, str) and step in STEP_RULES) else ""
     if named == "rule":
         return _Steps(
             ctx, x, _representable(x, rule_steps(x, order, ctx), ctx), "rule", None, None, 0
         )
-    if named is None and step is not None:
+    if named == "":
         return _Steps(
             ctx, x, _representable(x, user_steps(step, n, ctx), ctx), "user", None, None, 0
         )
     found, used = step_search(job.case, x, job.precision, job.chunk_bytes)
-    noise = found.noise if ctx.name != "mp" else float(ctx.eps) * max(found.f0, 1e-300)
-    h = found.steps(name, noise) if name in STENCILS else found.steps("central", noise)
-    h = ctx.asarray(h) if ctx.name == "mp" else h
+    h, noise = _auto_steps(found, name if name in STENCILS else "central", ctx)
     return _Steps(ctx, x, _representable(x, h, ctx), "auto", found, noise, used)
+
+
+def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, float]:
+    """The automatic steps of stencil ``name`` in ``ctx``, and the noise they assume.
+
+    mp is searched in float64: its steps are float64's moved by the ratio of the two
+    noise levels, ``(ε_mp / ε_64)^(1/(p+1))``, as the balance of truncation and noise
+    moves them (the derivatives, and so the length scales, are the same).
+    """
+    if ctx.name != "mp":
+        return found.steps(name), found.noise
+    noise = float(ctx.eps) * max(found.f0, 1e-300)
+    order = STENCILS[name][1]
+    h = found.steps(name) * (noise / found.noise) ** (1 / (order + 1))
+    return ctx.asarray(h), noise
 
 
 def run_fd(name: str) -> Callable[[Job], GradientResult]:
@@ -202,7 +213,8 @@ def run_fd(name: str) -> Callable[[Job], GradientResult]:
 
 
 def run_richardson(job: Job) -> GradientResult:
-    """Richardson extrapolation of central differences, ``O(h^6)`` after two levels.
+    """Richardson extrapolation of central differences, ``O(h^6)`` after two levels
+    (``O(h^8)`` after three on the automatic ladder).
 
     With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
     one batched call and each component keeps the window of three levels whose error
@@ -245,10 +257,12 @@ def run_richardson(job: Job) -> GradientResult:
 def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
     assert st.search is not None and st.noise is not None
     ctx, x, found = st.ctx, st.x, st.search
-    hc = found.steps("central", st.noise)
-    top = np.minimum(2 * np.maximum(found.scale, found.trial), 2.0**AUTO_LADDER * hc)
-    half = [2.0**-k for k in range(AUTO_LADDER)]
-    shifts = [*half, *(-t for t in half)]
+    # From the variable's scale (or 4⁶ times the modelled order-6 step, if less) down
+    # by 4^13 ≈ 7·10⁷, in one call.
+    h6 = np.asarray(ctx.to_float(_auto_steps(found, "central6", ctx)[0]), dtype=np.float64)
+    top = np.minimum(2 * np.maximum(found.scale, found.trial), 4.0**6 * h6)
+    quarter = [4.0**-k for k in range(AUTO_LADDER)]
+    shifts = [*quarter, *(-t for t in quarter)]
     cshift = [ctx.const(repr(t)) for t in shifts] if ctx.name == "mp" else shifts
     top_c = ctx.asarray(top) if ctx.name == "mp" else top.astype(ctx.dtype)
     with np.errstate(all="ignore"):
@@ -256,27 +270,48 @@ def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
     k = AUTO_LADDER
     # Divide by the representable spread (x + h) − (x − h), not by 2h.
     spread = np.stack([(x + t * top_c) - (x - t * top_c) for t in cshift[:k]])
+    h = np.asarray(ctx.to_float(spread), dtype=np.float64) / 2
     with np.errstate(all="ignore"):
-        d = (f[:k] - f[k:]) / spread
-        r1 = d[1:] + (d[1:] - d[:-1]) / 3
-        r2 = r1[1:] + (r1[1:] - r1[:-1]) / 15
-        trunc = np.abs(np.asarray(ctx.to_float(r2 - r1[1:]), dtype=np.float64))
-    # Noise of (64 D₂ − 20 D₁ + D₀)/45 is about 1.65 ε_f / h₂, taken at three sigma.
-    h2 = np.asarray(ctx.to_float(spread[2:]), dtype=np.float64) / 2
-    err = trunc + 3 * 1.65 * st.noise / h2
-    err = np.where(np.isfinite(err), err, np.inf)
-    # A window is judged with the next smaller one, so a change that cancels by chance
-    # does not pass for a small error.
-    judged = np.maximum(err, np.concatenate([err[1:], err[-1:]]))
+        table = [(f[:k] - f[k:]) / spread]
+        for level in range(1, 4):
+            prev = table[-1]
+            table.append(prev[1:] + (prev[1:] - prev[:-1]) / (4 ** (2 * level) - 1))
+    # Both the O(h^6) and the O(h^8) windows compete, each judged by its error.
+    values = np.concatenate([table[2], table[3]])
+    judged = np.concatenate(
+        [_judged(table, 2, h, st.noise, ctx), _judged(table, 3, h, st.noise, ctx)]
+    )
     best = np.argmin(judged, axis=0)
+    big = np.where(best < len(table[2]), best, best - len(table[2]))
     cols = np.arange(x.shape[0])
     return GradientResult(
-        values=r2[best, cols],
+        values=values[best, cols],
         nfev=2 * k * x.shape[0] + st.nfev,
-        steps=np.asarray(top * 2.0 ** -best.astype(np.float64)),
+        steps=np.asarray(top * 4.0 ** -big.astype(np.float64)),
         backend="richardson",
         precision=job.precision,
         dps=ctx.dps,
         error_estimate=judged[best, cols],
         step_rule="auto",
     )
+
+
+def _judged(table: list[Array], level: int, h: Array, noise: float, ctx: Context) -> Array:
+    """Error of each window of Richardson ``level`` (order ``2·level + 2``), per component.
+
+    Truncation: the window's change to the next window down (the lowest window, which
+    has none, takes the change from the level below). Noise: about 1.1 ε_f over the
+    smallest step of the window, taken at three sigma. A change that cancels by chance
+    must not pass for a small error, so a window is also judged by the one above it,
+    scaled down by the order.
+    """
+    r, below = table[level], table[level - 1]
+    with np.errstate(all="ignore"):
+        change = np.concatenate([r[:-1] - r[1:], r[-1:] - below[-1:]])
+        trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
+        # A step below the spacing of x leaves no spread: an infinite error.
+        err = trunc + 3 * 1.1 * noise / h[level:]
+    err = np.where(np.isfinite(err), err, np.inf)
+    p = 4.0 ** (2 * level + 2)
+    above = np.concatenate([err[:1] * p, err[:-1]]) / p
+    return np.maximum(err, above)

@@ -71,7 +71,9 @@ def run_scipy(method: str, name: str) -> Callable[[Job], GradientResult]:
         x = np.asarray(job.point, dtype=np.float64)
         fun = _Counted(job.case)
         kw: dict[str, Any] = {}
-        if job.step is not None and not isinstance(job.step, str):
+        if job.step is not None and not (
+            isinstance(job.step, str) and job.step in ("auto", "rule")
+        ):
             kw["abs_step"] = user_steps(job.step, len(x))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -104,7 +106,7 @@ def run_scipy_differentiate(job: Job) -> GradientResult:
         return c.cost(pts, "float64")
 
     kw: dict[str, Any] = {}
-    if job.step is not None and not isinstance(job.step, str):
+    if job.step is not None and not (isinstance(job.step, str) and job.step in ("auto", "rule")):
         kw["initial_step"] = user_steps(job.step, len(x))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -129,7 +131,9 @@ def run_numdifftools(method: str, name: str) -> Callable[[Job], GradientResult]:
         x = np.asarray(job.point, dtype=np.float64)
         fun = _Counted(job.case)
         kw: dict[str, Any] = {"method": method, "full_output": True}
-        if job.step is not None and not isinstance(job.step, str):
+        if job.step is not None and not (
+            isinstance(job.step, str) and job.step in ("auto", "rule")
+        ):
             kw["step"] = user_steps(job.step, len(x))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

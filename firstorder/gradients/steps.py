@@ -6,6 +6,7 @@
 * A user step, a positive scalar or one per component, overrides both.
 * The step sweeps scan a geometric ladder of steps (:func:`sweep_ladder`), validated
   by :func:`ladder`.
+* The Taylor test sweeps a geometric ladder of its own (:func:`taylor_steps`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..case.model import Case
 from ..errors import FirstOrderError
-from ..numbers import Array, Context
+from ..numbers import DEFAULT_DPS, Array, Context
 from .evaluate import axis_values
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "rule_steps",
     "search_steps",
     "sweep_ladder",
+    "taylor_steps",
     "user_steps",
     "variable_scales",
 ]
@@ -177,7 +179,7 @@ def ladder(steps: Any) -> Array:
 # The search measures the two unknowns once per point: ε_f by Moré & Wild's ECnoise
 # (a difference table along one direction), and per component the third difference
 # δ³ = f(x+2h) − 2f(x+h) + 2f(x−h) − f(x−2h) ≈ 2h³ f''' at a step h moved, all
-# components in one batched call per round, until δ³ stands 10–1000 times above its
+# components in one batched call per round, until δ³ stands 10–10⁴ times above its
 # noise (Gill, Murray, Saunders & Wright 1983 do the same with δ² for the forward
 # difference). The same four points give δ² ≈ h² f''. Where δ³ never rises above the
 # noise (a cubic-free direction) the bound it leaves is used: the step can only grow.
@@ -200,11 +202,11 @@ NOISE_GAIN = {
     "central8": 2.0345,
 }
 #: δ³ is clean when its noise (10 ε_f) is between these fractions of it.
-CLEAN = (1e-3, 1e-1)
+CLEAN = (1e-4, 1e-1)
 #: Rounds of the δ³ search (each one batched call over the components still moving).
 ROUNDS = 8
 #: Largest step, in units of the variable's scale.
-MAX_STEP = 10.0
+MAX_STEP = 1.0
 #: Points of each ECnoise difference table, and the steps of the tables (× scale).
 NOISE_POINTS = 9
 NOISE_STEPS = 10.0 ** -np.arange(2.0, 15.0, 2.0)
@@ -239,11 +241,17 @@ class StepSearch:
     scale: Array
     nfev: int
 
+    @property
+    def length(self) -> Array:
+        """l = |f''/f'''|, kept between the search's step and the variable's scale."""
+        return np.clip(self.d2 / self.d3, self.trial, np.maximum(self.scale, self.trial))
+
     def steps(self, stencil: str, eps: float | None = None) -> Array:
         """The step of each component for ``stencil``, at noise ``eps`` (default ε_f).
 
-        The derivative a high-order stencil needs is modelled from f''' and the length
-        over which it was measured: |f^(m)| ≈ |f'''| / trial^(m−3).
+        The derivative a high-order stencil needs is modelled from f''' and a length
+        over which the derivatives grow, |f^(m)| ~ |f'''| / l^(m-3), with l = |f''/f'''|
+        kept between the search's step and the variable's scale.
         """
         e = self.noise if eps is None else eps
         order = {
@@ -258,7 +266,7 @@ class StepSearch:
         if order == 1:
             h = np.minimum(2 * np.sqrt(gain / 2 * e / self.d2), np.cbrt(6 * e / self.d3))
         else:
-            deriv = self.d3 / self.trial ** (order - 2)
+            deriv = self.d3 / self.length ** (order - 2)
             h = (gain * e / (order * TRUNCATION[stencil] * deriv)) ** (1 / (order + 1))
         return np.clip(h, 1e-300, MAX_STEP * self.scale)
 
@@ -276,7 +284,7 @@ class StepSearch:
         if order == 1:
             trunc = self.d2 * h / 2 + self.d3 * h**2 / 6
         else:
-            trunc = TRUNCATION[stencil] * self.d3 / self.trial ** (order - 2) * h**order
+            trunc = TRUNCATION[stencil] * self.d3 / self.length ** (order - 2) * h**order
         return trunc + 3 * NOISE_GAIN[stencil] * e / h
 
 
@@ -290,25 +298,34 @@ def variable_scales(typical: Any, x: Array) -> Array:
     return np.maximum(1.0, ax)
 
 
-def ecnoise(f: Array) -> float:
-    """Moré & Wild's ECnoise: the noise of values ``f`` taken at equal steps on a line.
+def ecnoise(f: Array) -> Array:
+    """Moré & Wild's ECnoise: the noise of values taken at equal steps on lines.
 
     The k-th differences of pure noise of standard deviation σ have variance
     σ²·(2k)!/(k!)²; a smooth function's k-th differences vanish like h^k. The estimate
-    σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, is taken at the order k ≥ 2
-    where it is least (the smooth part gone, the noise left). Returns 0 for constant
-    values (noise below the spacing of the numbers).
+    σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, agrees over the orders k ≥ 2
+    once the smooth part is gone; their median is the estimate. (The search takes the
+    least over tables of several steps, so some table is free of the smooth part.)
+
+    Parameters
+    ----------
+    f
+        Shape ``(lines, points)``: one table per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        One estimate per row; 0 for constant values (noise below the spacing of the
+        numbers), NaN for a row with a non-finite value.
     """
     d = np.asarray(f, dtype=np.float64)
-    if not np.all(np.isfinite(d)):
-        return 0.0
-    best = np.inf
-    for k in range(1, min(7, len(d) - 2)):
-        d = np.diff(d)
+    sigma = []
+    for k in range(1, min(7, d.shape[1] - 2)):
+        d = np.diff(d, axis=1)
         if k >= 2:
             gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
-            best = min(best, math.sqrt(gamma * float(np.mean(d**2))))
-    return 0.0 if not np.isfinite(best) else best
+            sigma.append(np.sqrt(gamma * np.mean(d**2, axis=1)))
+    return np.median(np.array(sigma), axis=0)
 
 
 def search_steps(
@@ -331,20 +348,21 @@ def search_steps(
     # ECnoise along one seeded direction scaled per variable, centred on x, at several
     # step sizes in one call: too large a step leaves the smooth part in the table,
     # too small a one leaves only repeated values; the least estimate is the noise.
-    d = np.random.default_rng(19930101).choice([-1.0, 1.0], n) * s
+    d = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0) * s
     t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
     line = (x[None, :] + t.reshape(-1)[:, None] * d[None, :]).astype(ctx.dtype)
     with np.errstate(all="ignore"):
         fl = np.asarray(c.cost(line, ctx), dtype=np.float64).reshape(t.shape)
-    f0 = abs(float(fl[0, NOISE_POINTS // 2]))
-    found = [e for e in map(ecnoise, fl) if e > 0]
-    noise = max(min(found, default=0.0), eps * f0, np.finfo(np.float64).tiny)
-    trial, d2, d3, used = _third_differences(c, x, ctx, chunk_bytes, s, noise)
-    return StepSearch(noise, f0, trial, d2, d3, s, t.size + used)
+        levels = ecnoise(fl)
+    f0 = float(fl[0, NOISE_POINTS // 2])
+    found = levels[np.isfinite(levels) & (levels > 0)]
+    noise = max(float(found.min()) if found.size else 0.0, eps * abs(f0), 1e-300)
+    trial, d2, d3, used = _third_differences(c, x, ctx, chunk_bytes, s, noise, f0)
+    return StepSearch(noise, abs(f0), trial, d2, d3, s, t.size + used)
 
 
 def _third_differences(
-    c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float
+    c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
 ) -> tuple[Array, Array, Array, int]:
     """Move each component's step until δ³ is clean; return steps, |f''|, |f'''|, nfev."""
     n = x.shape[0]
@@ -356,8 +374,7 @@ def _third_differences(
     d3 = np.full(n, np.nan)
     trial = h.copy()
     active = np.arange(n)
-    f0 = float(c.cost(x[None], ctx)[0])
-    nfev = 1
+    nfev = 0
     shifts = [ctx.dtype.type(v) for v in (-2, -1, 1, 2)]
     for _ in range(ROUNDS):
         ha = h[active].astype(ctx.dtype)
@@ -375,11 +392,13 @@ def _third_differences(
         d2[active[keep]] = np.maximum(np.abs(delta2[keep]), 4 * noise) / hh[keep] ** 2
         d3[active[keep]] = np.maximum(np.abs(delta3[keep]), 10 * noise) / (2 * hh[keep] ** 3)
         clean = finite & (ratio >= CLEAN[0]) & (ratio <= CLEAN[1])
-        # Aim at noise = 1% of δ³ (δ³ ∝ h³); a drowned δ³ grows the step 100-fold,
-        # a non-finite one (a step leaving the domain) shrinks it 100-fold.
+        # Aim at noise = 1% of δ³ (δ³ ∝ h³). A drowned δ³ grows the step 1000-fold (a
+        # cubic-free direction soon ends at the largest step); a non-finite one (a step leaving the
+        # domain) shrinks 100-fold.
         with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(np.isfinite(ratio), np.cbrt(ratio / 1e-2), 100.0)
-        factor = np.where(finite, np.clip(factor, 1e-2, 1e2), 1e-2)
+            factor = np.clip(np.cbrt(ratio / 1e-2), 1e-2, 1e2)
+        factor = np.where(ratio > 1, np.minimum(1e3, hmax[active] / hh), factor)
+        factor = np.where(finite, factor, 1e-2)
         new = np.clip(hh * factor, hmin[active], hmax[active])
         stuck = new == hh
         done = clean | (stuck & finite)
@@ -393,3 +412,49 @@ def _third_differences(
     d2[bad] = 4 * noise / trial[bad] ** 2
     d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
     return trial, d2, d3, nfev
+
+
+def taylor_steps(
+    point: Array, precision: str, dps: int | None = None, length: float | None = None
+) -> Array:
+    """The Taylor test's default geometric step sequence (ratio 2) for a point and precision.
+
+    It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with
+    ``scale = max(1, ‖v‖∞)`` and goes down past the round-off floor: to
+    ``1e-13 · scale`` in float64, ``1e-6 · scale`` in float32
+    and ``10^(−dps/2) / 100 · scale`` in mp.
+
+    Parameters
+    ----------
+    point
+        The point ``v``.
+    precision
+        ``float64``, ``float32`` or ``mp``.
+    dps
+        Digits for ``mp``.
+    length
+        The cost's own length scale along the direction, such as ``|C(v)| / ‖∇C‖∞``
+        (features of size 10⁻⁶ put the window far below ``1e-13 · scale``). When it
+        is below ``scale`` the sequence reaches down further by the ratio, by at most
+        eight decades; the start is unchanged (steps where the cost overflows are
+        dropped by the harness).
+
+    Returns
+    -------
+    numpy.ndarray
+        Powers of two (exact in every precision), decreasing.
+    """
+    scale = max(1.0, float(np.max(np.abs(point))) if len(point) else 1.0)
+    bottom = scale
+    if length is not None and math.isfinite(length) and length > 0:
+        bottom = min(scale, max(length, 1e-8 * scale))
+    # float32 has so few digits that its window needs the larger steps too.
+    start = 0.5 if precision == "float32" else 0.1
+    top = 2.0 ** math.floor(math.log2(start * scale))
+    low = {
+        "float64": 1e-13,
+        "float32": 1e-6,
+        "mp": 10.0 ** (-(dps or DEFAULT_DPS) / 2) * 1e-2,
+    }[precision] * bottom
+    k = math.ceil(math.log2(top / low))
+    return top * 2.0 ** -np.arange(k + 1, dtype=float)

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import load_cases
 from ..case.model import Case
-from ..case.registry import Registry, load_cases
+from ..case.registry import Registry
 from ..errors import FirstOrderError, choices
 from ..numbers import Context, context
 
@@ -41,6 +42,7 @@ MP_DELTAS: tuple[float, ...] = (1e-15, 1e-20, 1e-25, 1e-30)
 FAULTS: tuple[str, ...] = (
     "sign",
     "scale",
+    "scale-perturbed",
     "swap",
     "zero",
     "dropped-term",
@@ -51,6 +53,11 @@ FAULTS: tuple[str, ...] = (
 ROUNDOFF_CHANGE = 16
 #: Relative size of the dropped term and of the point shift.
 PERTURBATION = 1e-3
+#: The ``scale-perturbed`` fault: the largest component ×(1 + this), tested at a
+#: seeded point near x0 (where no component is special), as a user's would be.
+PERTURBED_DELTA = 1e-6
+#: Relative distance of that point from x0.
+PERTURBED_SHIFT = 0.05
 
 GradFn = Callable[[Any, Context], Any]
 
@@ -69,12 +76,15 @@ class Mutant:
         The relative size of a ``scale`` fault.
     components : tuple of int
         The components the fault was aimed at (0-based).
+    point : numpy.ndarray or None
+        Where to test it, when not at the mutants' common point.
     """
 
     case: Case
     kind: str
     delta: float | None
     components: tuple[int, ...]
+    point: np.ndarray | None = None
 
 
 def _copy(g: Any) -> np.ndarray:
@@ -243,7 +253,30 @@ def make_mutants(
             comps = tuple(int(k) for k in np.flatnonzero(changed))
         mc = dataclasses.replace(c, name=f"{c.name}~{kind}", grad_fn=fn)
         mutants.append(Mutant(mc, kind, delta, comps))
+    perturbed = _perturbed_mutant(c, v)
+    if perturbed is not None:
+        mutants.append(perturbed)
     return mutants, skipped
+
+
+def _perturbed_mutant(c: Case, v: np.ndarray) -> Mutant | None:
+    """The largest component ×(1 + PERTURBED_DELTA) at a seeded point near ``v``
+    (None where the cost or gradient is not finite there, or the gradient is zero)."""
+    rng = np.random.default_rng(20261)
+    u = rng.standard_normal(len(v))
+    vp = v + PERTURBED_SHIFT * u * np.where(v != 0, np.abs(v), 1.0)
+    with np.errstate(all="ignore"):
+        try:
+            gp = np.asarray(c.grad(vp), dtype=float)
+            ok = np.isfinite(float(np.asarray(c.cost(vp, "float64")))) and np.all(np.isfinite(gp))
+        except Exception:  # noqa: BLE001 - a point outside the domain: no such mutant
+            return None
+    if not ok or not np.any(gp):
+        return None
+    i = int(np.argmax(np.abs(gp)))
+    fn = _scale(c.grad_fn, i, PERTURBED_DELTA)  # type: ignore[arg-type]
+    mc = dataclasses.replace(c, name=f"{c.name}~scale-perturbed", grad_fn=fn)
+    return Mutant(mc, "scale-perturbed", PERTURBED_DELTA, (i,), vp)
 
 
 @dataclass(frozen=True)
@@ -419,8 +452,11 @@ def mutate(
                 seen_skips.add(s)
                 skipped.append(s)
         for mt in mutants:
-            diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(v), cx) - g_ref))
-            rel = float(np.max(diff) / max(g_scale, 1e-300))
+            at = v if mt.point is None else mt.point
+            ref = g_ref if mt.point is None else c.grad(cx.asarray(at), cx)
+            ref_scale = g_scale if mt.point is None else float(np.max(np.abs(cx.to_float(ref))))
+            diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(at), cx) - ref))
+            rel = float(np.max(diff) / max(ref_scale, 1e-300))
             if rel <= ROUNDOFF_CHANGE * float(cx.eps):
                 # e.g. swapping components equal to round-off: the mutant changes
                 # nothing this precision can represent
@@ -432,7 +468,7 @@ def mutate(
                 continue
             res: Any
             try:
-                res = detect(mt.case, v, precision=precision, dps=dps, seed=seed)
+                res = detect(mt.case, at, precision=precision, dps=dps, seed=seed)
             except FirstOrderError as exc:
                 # e.g. a mutant gradient not finite in this precision: recorded, not fatal
                 res = _Failed(f"not tested: {exc}")

@@ -112,6 +112,9 @@ class StepSweep:
         Which steps the order was fitted over.
     best_step, min_error : float
         The step with the smallest error, and that error.
+    auto_step, auto_error : float
+        Where the automatic step landed (the geometric mean of its per-component steps)
+        and the error it reached; NaN for the complex step, whose step is fixed.
     """
 
     case: str
@@ -124,9 +127,13 @@ class StepSweep:
     fit_mask: Array
     best_step: float
     min_error: float
+    auto_step: float = float("nan")
+    auto_error: float = float("nan")
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``step``, ``rel_error``, ``local_order``, ``in_fit``, ``backend``, ``case``."""
+        """Columns ``case``, ``backend``, ``precision``, ``step``, ``rel_error``,
+        ``local_order``, ``in_fit``, and the automatic step's ``auto_step`` and
+        ``auto_error`` (the same on every row of a sweep)."""
         h = np.asarray(self.steps, dtype=np.float64)
         e = np.asarray(self.rel_errors, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -141,6 +148,8 @@ class StepSweep:
                 "rel_error": e,
                 "local_order": local,
                 "in_fit": self.fit_mask,
+                "auto_step": self.auto_step,
+                "auto_error": self.auto_error,
             }
         )
 
@@ -181,7 +190,7 @@ def step_sweep(
         For an unknown or unstepped backend, a bad precision or step, or a case on which
         the backend is not applicable.
     """
-    from ..case.registry import resolve_case
+    from ..case.loading import resolve_case
     from ..gradients.backends import BACKENDS, gradient
     from ..vocab import GRADIENT_PRECISIONS
 
@@ -200,9 +209,8 @@ def step_sweep(
     scale = max(abs(t) for t in ref_vals)
     if scale == 0:
         scale = mpc.const(1)
-    errs = np.empty(len(hs))
-    for i, h in enumerate(hs):
-        step: Any = mpc.const(repr(float(h))) if precision == "mp" else float(h)
+
+    def error_of(step: Any) -> float:
         # Large steps may leave the cost's domain (NaN errors, recorded as such).
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -213,9 +221,18 @@ def step_sweep(
                 got = mpc.asarray(g.values)
             except TypeError:
                 # A step leaving the real domain gives mpc values in mp: no real error.
-                errs[i] = np.nan
-                continue
-            errs[i] = float(max(abs(a - b) for a, b in zip(got, ref_vals, strict=True)) / scale)
+                return float("nan")
+        return float(max(abs(a - b) for a, b in zip(got, ref_vals, strict=True)) / scale)
+
+    errs = np.array(
+        [error_of(mpc.const(repr(float(h))) if precision == "mp" else float(h)) for h in hs]
+    )
+    auto_step = auto_error = float("nan")
+    if backend != "complex-step":
+        auto = gradient(c, point, backend=backend, precision=precision, dps=dps)
+        h_auto = np.asarray(context(precision, dps).to_float(auto.steps), dtype=np.float64)
+        auto_step = float(np.exp(np.mean(np.log(h_auto))))
+        auto_error = error_of("auto")
     order, mask = fit_order(hs, errs)
     finite = np.where(np.isfinite(errs), errs, np.inf)
     k = int(np.argmin(finite))
@@ -230,4 +247,6 @@ def step_sweep(
         fit_mask=mask,
         best_step=float(hs[k]),
         min_error=float(errs[k]),
+        auto_step=auto_step,
+        auto_error=auto_error,
     )

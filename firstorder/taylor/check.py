@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
 from ..case.points import as_point
-from ..case.registry import resolve_case
 from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..vocab import TAYLOR_PRECISIONS
-from .harness import TaylorResult, _taylor
+from .harness import TaylorResult, taylor_test
 
 __all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
 
@@ -38,6 +38,9 @@ class CheckResult:
         0-based indices of the wrong components.
     results : tuple of TaylorResult
         One per direction.
+    detection_bound, detection_bound_relative : float
+        The smallest error of ∇C·d, along the most sensitive direction tested, that
+        the test would have detected (absolute, and relative to ‖∇C‖).
     """
 
     verdict: str
@@ -46,6 +49,8 @@ class CheckResult:
     order_ci: tuple[float, float]
     wrong_components: tuple[int, ...]
     results: tuple[TaylorResult, ...]
+    detection_bound: float = math.inf
+    detection_bound_relative: float = math.inf
 
     @property
     def ok(self) -> bool:
@@ -67,6 +72,8 @@ class CheckResult:
             "order_ci": [None if not math.isfinite(t) else t for t in self.order_ci],
             "wrong_components": list(self.wrong_components),
             "directions": [r.to_dict() for r in self.results],
+            "detection_bound": _json(self.detection_bound),
+            "detection_bound_relative": _json(self.detection_bound_relative),
         }
         for r in self.results:
             if r.diagnosis is not None:
@@ -212,13 +219,13 @@ def _run(
     for spec in specs:
         if spec == "descent":
             try:
-                res = _taylor(c, v, spec, gradient, precision, dps, None, seed, locate=True)
+                res = taylor_test(c, v, spec, gradient, precision, dps, None, seed)
             except FirstOrderError as exc:
                 if "gradient is zero" not in str(exc):
                     raise
                 continue  # descent is undefined where the gradient under test is zero
         else:
-            res = _taylor(c, v, spec, gradient, precision, dps, None, seed + k, locate=True)
+            res = taylor_test(c, v, spec, gradient, precision, dps, None, seed + k)
             k += 1
         results.append(res)
         if res.verdict == "fail":
@@ -249,7 +256,15 @@ def _combine(results: list[TaylorResult]) -> CheckResult:
         order_ci=decided.order_ci,
         wrong_components=decided.wrong_components,
         results=tuple(results),
+        detection_bound=min((r.detection_bound for r in results), default=math.inf),
+        detection_bound_relative=min(
+            (r.detection_bound_relative for r in results), default=math.inf
+        ),
     )
+
+
+def _json(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
 
 
 #: Directions :func:`detect` tests along by default.

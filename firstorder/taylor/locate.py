@@ -9,6 +9,7 @@ failing blocks finds each wrong component in O(log n) tests.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from ..case.model import Case
 from ..gradients.verified import VerifiedReference, verified_partials
 from ..numbers import DEFAULT_DPS, Array, context
+from .directional import fails_along
 
 __all__ = ["Diagnosis", "locate_wrong_components"]
 
@@ -99,6 +101,7 @@ def locate_wrong_components(
     dps: int = DEFAULT_DPS,
     seed: int = 0,
     assume_wrong: bool = False,
+    fails: Callable[[Array], bool] | None = None,
 ) -> Diagnosis:
     """Find the wrong components of ``gradient`` at ``point`` by bisection.
 
@@ -116,28 +119,30 @@ def locate_wrong_components(
         Seed of the random block directions.
     assume_wrong
         Skip the test of the whole gradient (the caller saw it fail).
+    fails
+        ``fails(d)``: whether the gradient's Taylor test fails along the direction
+        ``d`` (any length). Default: the directional test of
+        :func:`~firstorder.taylor.directional.fails_along` in ``precision``.
 
     Returns
     -------
     Diagnosis
         The wrong components with analytic and reference values and their ratio.
     """
-    from .harness import _taylor
-
     v = np.asarray(point, dtype=np.float64)
     n = len(v)
     rng = np.random.default_rng(seed + 7919)
     tests = 0
+    along = fails if fails is not None else fails_along(case, v, gradient, precision, dps)
 
-    def fails(block: Array) -> bool:
+    def block_fails(block: Array) -> bool:
         nonlocal tests
         tests += 1
         d = np.eye(n)[block[0]] if len(block) == 1 else _block_direction(n, block, rng)
-        res = _taylor(case, v, d, gradient, precision, dps, None, seed, locate=False)
-        return res.verdict == "fail"
+        return along(d)
 
     def search(block: Array, known: bool) -> list[int]:
-        if not known and not fails(block):
+        if not known and not block_fails(block):
             return []
         if len(block) == 1:
             return [int(block[0])]
@@ -146,7 +151,7 @@ def locate_wrong_components(
         if not found:
             # The block fails but neither half does on its random direction: the
             # error is too faint for block directions; test each axis instead.
-            found = [int(i) for i in block if fails(np.array([i]))]
+            found = [int(i) for i in block if block_fails(np.array([i]))]
         return found
 
     comps = tuple(sorted(search(np.arange(n), assume_wrong)))
