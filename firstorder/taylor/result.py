@@ -193,7 +193,7 @@ class TaylorResult:
             "judgement": self.judgement,
         }
         if self.diagnosis is not None:
-            out["diagnosis"] = self.diagnosis.to_frame().to_dict(orient="records")
+            out["diagnosis"] = self.diagnosis.to_records()
         return out
 
 
