@@ -17,14 +17,16 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mpmath
 import numpy as np
 import numpy.typing as npt
 
 from .errors import FirstOrderError, unknown
 from .vocab import PRECISIONS, Precision
+
+if TYPE_CHECKING:
+    import mpmath
 
 __all__ = ["DEFAULT_DPS", "PRECISIONS", "Context", "context"]
 
@@ -233,6 +235,9 @@ class _MPContext(Context):
     """mpmath at ``dps`` digits on object arrays, on a private MPContext."""
 
     def __init__(self, dps: int) -> None:
+        # Imported here: `import firstorder` (and so its pytest plugin) stays free of it.
+        import mpmath
+
         mp = mpmath.MPContext()
         mp.dps = dps
         self._mp = mp

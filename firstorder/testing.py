@@ -1,7 +1,7 @@
 """firstorder in your own pytest suite: gradient assertions and case parametrisation.
 
-This module is a pytest plugin, registered through the ``pytest11`` entry point, so
-installing firstorder is enough to use it::
+Installing firstorder registers its pytest plugin (:mod:`firstorder._pytest_plugin`,
+the ``pytest11`` entry point), so nothing else is needed to use it::
 
     import numpy as np
     from firstorder.testing import assert_gradient
@@ -38,8 +38,15 @@ from typing import Any
 
 import numpy as np
 
+# The marker and fixture names are the plugin's; the hooks are re-exported only so
+# that an environment installed while the entry point still named this module keeps
+# working until it is reinstalled (pytest registers hooks of plugin modules only).
+from ._pytest_plugin import CASE_FIXTURE, CASES_MARKER
+from ._pytest_plugin import pytest_configure as pytest_configure
+from ._pytest_plugin import pytest_generate_tests as pytest_generate_tests
+from .case.loading import resolve_case
 from .case.model import Case
-from .case.registry import Registry, load_cases, resolve_case
+from .case.registry import Registry
 from .errors import FirstOrderError
 from .taylor.harness import PASS_TOL
 
@@ -50,11 +57,6 @@ __all__ = [
     "assert_taylor_order",
     "select_cases",
 ]
-
-#: Marker choosing the cases a test taking :data:`CASE_FIXTURE` runs over.
-CASES_MARKER = "firstorder_cases"
-#: Fixture name that receives one registered :class:`~firstorder.Case` per test.
-CASE_FIXTURE = "firstorder_case"
 
 _GOOD = ("pass", "exact")
 
@@ -76,11 +78,13 @@ def _components_table(results: Iterable[Any], limit: int = 10) -> str:
         frame = diag.to_frame()
         if frame.empty:
             continue
-        lines = ["  component      analytic     reference         ratio"]
+        lines = ["  component      analytic     reference         ratio  reference by"]
         for row in frame.head(limit).itertuples(index=False):
+            err = getattr(row, "error_estimate", float("nan"))
             lines.append(
                 f"  {int(row.component):>9d}  {float(row.analytic):>12.6g}  "
-                f"{float(row.reference):>12.6g}  {float(row.ratio):>12.6g}"
+                f"{float(row.reference):>12.6g}  {float(row.ratio):>12.6g}  "
+                f"{row.method} ± {float(err):.1g}"
             )
         if len(frame) > limit:
             lines.append(f"  ... and {len(frame) - limit} more")
@@ -235,7 +239,8 @@ def select_cases(
     names: Iterable[str] | None = None,
     has_hessian: bool | None = None,
 ) -> list[Case]:
-    """Registered cases with any of the tags and any of the names given.
+    """Registered cases with any of the tags and any of the names given
+    (:meth:`Registry.select <firstorder.Registry.select>`, under the marker's names).
 
     Parameters
     ----------
@@ -253,47 +258,5 @@ def select_cases(
     list of Case
         In registry order.
     """
-    tags = {tag} if isinstance(tag, str) else set(tag or ())
-    wanted = None if names is None else [registry[n].name for n in names]
-    out = []
-    for c in registry.values():
-        if tags and not (tags & set(c.tags)):
-            continue
-        if wanted is not None and c.name not in wanted:
-            continue
-        if has_hessian is not None and c.has_hessian != has_hessian:
-            continue
-        out.append(c)
-    if tags and not out:
-        known = sorted({t for c in registry.values() for t in c.tags})
-        raise FirstOrderError(
-            f"no registered case has tag `{', '.join(sorted(tags))}`; tags are "
-            + ", ".join(f"`{t}`" for t in known)
-            + "."
-        )
-    return out
-
-
-# --- pytest hooks ------------------------------------------------------------------
-
-
-def pytest_configure(config: Any) -> None:
-    """Register the :data:`CASES_MARKER` marker."""
-    config.addinivalue_line(
-        "markers",
-        f"{CASES_MARKER}(tag=None, names=None, has_hessian=None, paths=()): run a test "
-        f"taking the `{CASE_FIXTURE}` fixture once per registered firstorder case "
-        "(built-in, entry points, FIRSTORDER_CASES and `paths`), filtered by tag/names.",
-    )
-
-
-def pytest_generate_tests(metafunc: Any) -> None:
-    """Parametrise :data:`CASE_FIXTURE` over the selected registered cases."""
-    if CASE_FIXTURE not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker(CASES_MARKER)
-    kwargs = dict(marker.kwargs) if marker is not None else {}
-    paths = kwargs.pop("paths", ())
-    registry = load_cases(*paths)
-    cases = select_cases(registry, **kwargs)
-    metafunc.parametrize(CASE_FIXTURE, cases, ids=[c.name for c in cases])
+    tags = [tag] if isinstance(tag, str) else list(tag or ())
+    return registry.select(names, tags, has_hessian=has_hessian)

@@ -60,8 +60,11 @@ def relative_gap(got: Any, ref: Any, value: Any) -> float:
 def run_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m firstorder ARGS`` in ``cwd`` (outside the repo)."""
-    full_env = {**os.environ, **(env or {})}
+    """Run ``python -m firstorder ARGS`` in ``cwd`` (outside the repo), with the
+    firstorder under test first on the path (not whichever one is installed)."""
+    home = str(Path(fo.__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)
+    full_env = {**os.environ, "PYTHONPATH": path, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "firstorder", *args],
         cwd=cwd,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CaseError, FirstOrderError
+from ..errors import CaseError, FirstOrderError, NotApplicableError
 from ..numbers import Array, Context, context
 
 __all__ = ["Case", "CostFn", "GradFn", "HessFn", "HvpFn", "case", "published_tolerance"]
@@ -81,6 +81,21 @@ def published_tolerance(value: float | str) -> float:
     return 8 * np.finfo(float).eps * max(1.0, abs(float(value)))
 
 
+def _mp_refusal(name: str, exc: Exception) -> NotApplicableError:
+    """One sentence for a case that fails on mpmath numbers, naming the numpy function
+    to replace where numpy's message tells it."""
+    m = re.search(r"no callable (\w+) method", str(exc))
+    if m:
+        fn = m.group(1)
+        return NotApplicableError(
+            f"case `{name}` calls numpy's `{fn}`, which has no mp version; write it as `ctx.{fn}`."
+        )
+    return NotApplicableError(
+        f"case `{name}` fails in precision `mp` ({type(exc).__name__}: {exc}); write it "
+        "with `ctx` functions instead of numpy ones."
+    )
+
+
 def _as_point(spec: PointSpec, n: int) -> Array:
     raw = spec(n) if callable(spec) else spec
     out = np.array(raw, dtype=np.float64).reshape(-1)
@@ -130,6 +145,10 @@ class Case:
         The docstring of the cost.
     source : str
         ``file:line`` where the case was defined.
+    typical : float, tuple of float or None
+        Typical magnitudes of the variables (one for all, or one per variable at
+        ``dim``), used by the automatic finite-difference step search in place of
+        ``max(1, |v_j|)``.
     """
 
     name: str
@@ -151,6 +170,7 @@ class Case:
     dims: Callable[[int], bool] | None = None
     doc: str = ""
     source: str = ""
+    typical: float | tuple[float, ...] | None = None
 
     # -- definition-time decorators ---------------------------------------------------
     def gradient(self, fn: GradFn) -> GradFn:
@@ -263,6 +283,14 @@ class Case:
         return cx, arr
 
     def _call(self, fn: Callable[..., Any], arr: Array, cx: Context, *extra: Array) -> Array:
+        if cx.name != "mp":
+            return self._call_raw(fn, arr, cx, *extra)
+        try:
+            return self._call_raw(fn, arr, cx, *extra)
+        except (AttributeError, TypeError) as exc:
+            raise _mp_refusal(self.name, exc) from exc
+
+    def _call_raw(self, fn: Callable[..., Any], arr: Array, cx: Context, *extra: Array) -> Array:
         if self.batched:
             # Always hand the cost a batch: mpmath scalars, unlike numpy's, cannot be
             # indexed, so a single point travels as a batch of one.
@@ -326,6 +354,20 @@ class Case:
         return np.asarray(np.matmul(h, dd[..., None])[..., 0])
 
 
+def _typical(
+    name: str, typical: float | Sequence[float] | None, n: int
+) -> float | tuple[float, ...] | None:
+    """Check ``typical=``: positive finite magnitudes, one for all or one per variable."""
+    if typical is None:
+        return None
+    arr = np.asarray(typical, dtype=np.float64)
+    if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
+        raise CaseError(f"case `{name}` has `typical` of shape {arr.shape}; give one or {n}.")
+    if not np.all(np.isfinite(arr) & (arr > 0)):
+        raise CaseError(f"case `{name}` has `typical` {typical!r}; give positive magnitudes.")
+    return float(arr) if arr.ndim == 0 else tuple(float(t) for t in arr)
+
+
 def case(
     name: str | None = None,
     *,
@@ -340,6 +382,7 @@ def case(
     batched: bool = True,
     scalable: bool = False,
     dims: Callable[[int], bool] | None = None,
+    typical: float | Sequence[float] | None = None,
 ) -> Callable[[CostFn], Case]:
     """Declare a cost case (decorator).
 
@@ -371,6 +414,9 @@ def case(
         True when the case takes any dimension admitted by ``dims``.
     dims
         For scalable cases, ``n -> bool`` telling which dimensions are admitted.
+    typical
+        Typical magnitudes of the variables (a positive number, or one per variable),
+        which the automatic step search uses as each variable's scale.
 
     Returns
     -------
@@ -412,6 +458,7 @@ def case(
             dims=dims,
             doc=inspect.cleandoc(fn.__doc__ or ""),
             source=src,
+            typical=_typical(case_name, typical, n),
         )
         found = _collector.get()
         if found is not None:

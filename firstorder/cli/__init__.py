@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import signal
 import sys
 from collections.abc import Iterator, Sequence
 from types import FrameType
+from typing import Any
 
 from .._version import __version__
 from ..errors import FirstOrderError
@@ -30,7 +32,17 @@ __all__ = ["build_parser", "main"]
 COMMANDS = [_cases, _backends, _taylor_cmd, _bench, _mutate, _run]
 
 
+#: A value such as ``-0.5,1,2`` or ``-1e-3``: a point, a direction or a step list whose
+#: first number is negative. argparse takes only ``-1`` and ``-.5`` for numbers and
+#: would read the rest as an unknown option.
+_NEGATIVE_VALUE = re.compile(r"^-\.?\d[\d.,;eE+-]*$")
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}.\n".replace("..\n", ".\n"))
 

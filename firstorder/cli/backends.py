@@ -77,7 +77,16 @@ def _plot(sweeps: list[StepSweep], path: Any) -> None:
     for s in sweeps:
         ok = np.isfinite(s.rel_errors) & (s.rel_errors > 0)
         label = f"{s.backend} (order {s.order:.2f})" if np.isfinite(s.order) else s.backend
-        ax.loglog(s.steps[ok], s.rel_errors[ok], marker=".", label=label)
+        (line,) = ax.loglog(s.steps[ok], s.rel_errors[ok], marker=".", label=label)
+        if np.isfinite(s.auto_step) and np.isfinite(s.auto_error) and s.auto_error > 0:
+            ax.loglog(
+                [s.auto_step],
+                [s.auto_error],
+                marker="*",
+                ms=12,
+                color=line.get_color(),
+                linestyle="none",
+            )
     others = [s.steps.min() for s in sweeps if s.backend != "complex-step"]
     if others and len(others) < len(sweeps):
         # The complex step runs on to 1e-300; show the finite differences' range and say so.
@@ -89,6 +98,8 @@ def _plot(sweeps: list[StepSweep], path: Any) -> None:
             xycoords="axes fraction",
             fontsize=8,
         )
+    if any(np.isfinite(s.auto_step) for s in sweeps):
+        ax.annotate("★ automatic step", xy=(0.02, 0.03), xycoords="axes fraction", fontsize=8)
     ax.set_xlabel("step h")
     ax.set_ylabel("relative error")
     ax.set_title(f"{sweeps[0].case}: error against step ({sweeps[0].precision})")
@@ -126,6 +137,8 @@ def run_sweep(args: argparse.Namespace) -> int:
                 "order": s.order,
                 "best_step": s.best_step,
                 "min_error": s.min_error,
+                "auto_step": s.auto_step,
+                "auto_error": s.auto_error,
             }
             for s in sweeps
         ]

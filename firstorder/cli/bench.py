@@ -22,7 +22,14 @@ __all__ = ["add_parser"]
 #: Cases benchmarked by default: extended Rosenbrock (scalable) and two neural costs.
 DEFAULT_CASES = ("ext_rosenbrock", "nielsen_quadratic", "tanh_network")
 #: firstorder's backends timed by default.
-DEFAULT_BACKENDS = ("central", "complex-step", "central4", "forward", "richardson")
+DEFAULT_BACKENDS = (
+    "central",
+    "central@rule",
+    "complex-step",
+    "central4",
+    "forward",
+    "richardson",
+)
 #: Peers added by ``--peers`` when installed.
 PEERS = ("scipy-3point", "scipy-cs", "scipy-2point", "numdifftools")
 #: numdifftools takes minutes per gradient beyond this n; it is left out there.
@@ -39,7 +46,13 @@ def add_parser(sub: Any) -> None:
         default="10,100,1000,10000",
         help="dimensions for scalable cases, comma-separated (default 10,100,1000,10000)",
     )
-    p.add_argument("--backend", action="append", default=[], metavar="B", help="repeatable")
+    p.add_argument(
+        "--backend",
+        action="append",
+        default=[],
+        metavar="B",
+        help="repeatable; a stepped backend may name its step rule, e.g. central@rule",
+    )
     p.add_argument("--peers", action="store_true", help="add SciPy and numdifftools")
     p.add_argument("--repeats", type=int, default=5, help="timed gradients per measurement")
     p.add_argument("--out", default="reports", metavar="DIR", help="base folder of run folders")
@@ -78,7 +91,7 @@ def _bench_unit(
     unit: tuple[str, int], case_paths: tuple[str, ...], backends: list[str], repeats: int
 ) -> pd.DataFrame:
     """One case at one size by every backend (in whatever process the pool chose)."""
-    from ..case.registry import resolve_case
+    from ..case.loading import resolve_case
 
     name, n = unit
     c = resolve_case(name, case_paths)
@@ -101,7 +114,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 )
     names = list(args.backend or DEFAULT_BACKENDS)
     for b in names:
-        if b not in BACKENDS:
+        if b.split("@")[0] not in BACKENDS:
             raise unknown("backend", b, BACKENDS)
     if args.peers:
         installed = [p for p in PEERS if p in BACKENDS]

@@ -39,8 +39,10 @@ def _clip(text: str) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """List cases; exit 2 when some case file failed to load."""
+    """List cases; exit 2, listing nothing, when some case file failed to load."""
     reg = registry_from(args)
+    if report_problems(reg):
+        return 2
     frame = cases_frame(reg.select(tags=args.tag or None))
     if args.format == "table":
         frame = frame.assign(
@@ -49,12 +51,14 @@ def run_list(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         frame = frame.assign(tags=frame["tags"].map(";".join))
     emit_frame(frame, args.format)
-    return 2 if report_problems(reg) else 0
+    return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    """Show one case."""
+    """Show one case; exit 2 when some case file failed to load."""
     reg = registry_from(args)
+    if report_problems(reg):
+        return 2
     desc = describe(reg[args.name], dps=args.dps)
     data = desc.to_dict()
     if args.format == "json":

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..case.registry import Registry, load_cases
+from ..case.loading import load_cases
+from ..case.registry import Registry
 from ..errors import FirstOrderError
 
 __all__ = [

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
-from concurrent.futures import Executor
 from typing import Any
 
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS
 from ..report.runfolder import DEFAULT_BASE, RunFolder
+from ..studies.executors import DASK_HINT, open_pool
 from ..studies.grid import (
     DEFAULT_BACKENDS,
     DEFAULT_DIRECTIONS,
@@ -22,11 +20,10 @@ from ..studies.grid import (
     resolve_spec,
     run_spec,
 )
-from .common import Progress, add_cases_option, process_pool
+from ..vocab import RUN_PRECISIONS
+from .common import Progress, add_cases_option, registry_from, report_problems
 
 __all__ = ["add_parser"]
-
-_DASK_HINT = 'install it with `pip install "firstorder[dask]"`'
 
 
 def add_parser(sub: Any) -> None:
@@ -58,7 +55,10 @@ def add_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="P",
-        help=f"float64, float32 or mp (repeatable; default {', '.join(DEFAULT_PRECISIONS)})",
+        help=(
+            f"one of {', '.join(RUN_PRECISIONS)} (repeatable; default "
+            f"{', '.join(DEFAULT_PRECISIONS)})"
+        ),
     )
     p.add_argument("--dps", type=int, default=DEFAULT_DPS, help="digits of mp (default 50)")
     p.add_argument(
@@ -94,40 +94,15 @@ def add_parser(sub: Any) -> None:
         "--out", default=str(DEFAULT_BASE), metavar="DIR", help="report folder (default reports)"
     )
     p.add_argument("--name", help="run folder name (default run-YYYYMMDD-HHMMSS)")
-    p.add_argument("--no-plots", action="store_true", help="skip plots/*.png")
+    p.add_argument("--no-plots", action="store_true", help="skip overview.png and plots/*.png")
+    p.add_argument(
+        "--compact",
+        action="store_true",
+        help="write only the files kept in git (summary, index.html, orders, gradients, "
+        "spec, overview); skip taylor.csv, steps.csv and the per-case and per-test plots",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run_command)
-
-
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
-    if args.dask:
-        # installed: `run_command` checked before any work started
-        from distributed import Client, LocalCluster
-
-        if args.dask == "local":
-            cluster = LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            cluster = None
-            try:
-                client = Client(args.dask, timeout="10s")
-            except OSError as exc:
-                raise FirstOrderError(
-                    f"cannot reach the Dask scheduler at `{args.dask}` ({exc}); give its "
-                    "address (tcp://host:8786) or `local`."
-                ) from None
-        try:
-            yield client.get_executor()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    with process_pool(args.jobs) as pool:
-        yield pool
 
 
 def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
@@ -147,6 +122,7 @@ def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
         "out": args.out,
         "name": args.name,
         "no_plots": args.no_plots,
+        "compact": args.compact,
     }
 
 
@@ -157,12 +133,17 @@ def run_command(args: argparse.Namespace) -> int:
             import distributed  # noqa: F401
         except ImportError:
             raise FirstOrderError(
-                f"`--dask` needs Dask distributed, which is not installed; {_DASK_HINT}."
+                f"`--dask` needs Dask distributed, which is not installed; {DASK_HINT}."
             ) from None
+    # A case file that does not load is bad input: stop before any work or any write.
+    loaded = registry_from(args)
+    if report_problems(loaded):
+        return 2
     spec, registry = resolve_spec(
         args.case or None,
         tags=args.tag or None,
         case_paths=args.cases,
+        registry=loaded,
         backends=args.backend or None,
         precisions=args.precision or None,
         points=args.points,
@@ -176,19 +157,17 @@ def run_command(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
     with folder:
         try:
-            with _executor(args) as executor:
+            with open_pool(args.dask, args.jobs) as pool:
                 result = run_spec(
-                    spec,
-                    registry,
-                    executor=executor,
-                    progress=progress,
-                    explicit=bool(args.case),
+                    spec, registry, pool=pool, progress=progress, explicit=bool(args.case)
                 )
         finally:
             progress.close()
         from ..report.run_report import write_report
 
-        write_report(result, folder, _arguments(args, spec), plots=not args.no_plots)
+        write_report(
+            result, folder, _arguments(args, spec), plots=not args.no_plots, compact=args.compact
+        )
     _print_outcome(result, folder, args.quiet)
     return 0 if result.ok else 1
 
@@ -200,7 +179,7 @@ def _print_outcome(result: RunResult, folder: RunFolder, quiet: bool) -> None:
     for r in fails.to_dict("records"):
         print(
             f"FAIL {r['case']} · {r['backend']} · {r['precision']} · point {r['point']} · "
-            f"direction {r['direction']}: {r['test_reason']}",
+            f"direction {r['direction']}: {r['reason']}",
             file=sys.stderr,
         )
     if quiet:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import import_user_file
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, context
 from ..taylor.check import check_gradient
@@ -27,13 +28,16 @@ __all__ = ["add_parser"]
 EXIT = {"pass": 0, "exact": 0, "fail": 1, "inconclusive": 3, "not-applicable": 2}
 
 
+_PRECISION_HELP = f"one of {', '.join(TAYLOR_PRECISIONS)} (default float64)"
+
+
 def add_parser(sub: Any) -> None:
     """Register ``taylor`` and ``check``."""
     p = sub.add_parser("taylor", help="Taylor test of one case: remainder orders and verdict")
     p.add_argument("case", metavar="CASE")
     add_cases_option(p)
     p.add_argument("--gradient", default="analytic", help="gradient backend (default analytic)")
-    p.add_argument("--precision", default="float64", help="float64, float32 or mp")
+    p.add_argument("--precision", default="float64", help=_PRECISION_HELP)
     p.add_argument("--dps", type=int, default=DEFAULT_DPS, help="digits for mp")
     p.add_argument("--point", default=None, help="X1,X2,… (default the case's x0)")
     p.add_argument("--direction", default="random", help="random, descent, e<i> or X1,X2,…")
@@ -46,7 +50,7 @@ def add_parser(sub: Any) -> None:
     c.add_argument("cost", metavar="FILE.py:COST")
     c.add_argument("grad", metavar="FILE.py:GRAD")
     c.add_argument("--point", required=True, help="X1,X2,…")
-    c.add_argument("--precision", default="float64", help="float64 or float32")
+    c.add_argument("--precision", default="float64", help=_PRECISION_HELP)
     c.add_argument("--directions", type=int, default=3)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--format", choices=["text", "json"], default="text")
@@ -174,12 +178,10 @@ def _load(spec: str) -> Any:
         path = Path(target)
         if not path.is_file():
             raise FirstOrderError(f"file `{target}` does not exist.")
-        mod_spec = importlib.util.spec_from_file_location(f"_firstorder_check_{path.stem}", path)
-        if mod_spec is None or mod_spec.loader is None:
-            raise FirstOrderError(f"file `{target}` cannot be imported.")
-        module = importlib.util.module_from_spec(mod_spec)
         try:
-            mod_spec.loader.exec_module(module)
+            module = import_user_file(path, f"_firstorder_check_{path.stem}")
+        except FirstOrderError:
+            raise
         except Exception as exc:
             raise FirstOrderError(
                 f"file `{target}` failed to import: {type(exc).__name__}: {exc}."

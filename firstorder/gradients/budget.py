@@ -11,56 +11,23 @@ from __future__ import annotations
 
 import math
 
-from ..numbers import context
-
 __all__ = ["BUDGET_FACTOR", "backend_budget", "relative_accuracy"]
 
 #: Safety factor on the formula's nominal accuracy (derivative sizes, constants).
 BUDGET_FACTOR = 1e3
 
-#: Nominal accuracy exponent q (error ~ eps^q) of backends that are not plain stencils.
-_EXPONENT = {
-    "complex-step": 1.0,
-    "scipy-cs": 1.0,
-    "numdifftools-complex": 1.0,
-    "scipy-2point": 1 / 2,
-    "scipy-3point": 2 / 3,
-    "richardson": 6 / 7,
-    "scipy-differentiate": 3 / 4,
-    "numdifftools": 3 / 4,
-}
-#: Backends that compute in float64 whatever precision the test runs in.
-_FLOAT64_ONLY = {
-    "complex-step",
-    "scipy-cs",
-    "scipy-2point",
-    "scipy-3point",
-    "scipy-differentiate",
-    "numdifftools",
-    "numdifftools-complex",
-}
-
 
 def relative_accuracy(backend: str, precision: str, dps: int) -> float | None:
     """The nominal relative accuracy eps^q of ``backend`` in ``precision``.
 
+    Read from the backend's record (:attr:`Backend.accuracy`, :attr:`Backend.native`).
     Returns None for the analytic gradient (it has no formula error) and for unknown
     names.
     """
     from .backends import BACKENDS
 
-    if backend == "analytic" or backend not in BACKENDS:
-        return None
-    if backend == "reference":
-        return 10.0 ** (-dps)
-    where = "float64" if backend in _FLOAT64_ONLY else precision
-    eps = float(context(where, dps if where == "mp" else None).eps)
-    if backend in _EXPONENT:
-        return eps ** _EXPONENT[backend]
-    order = BACKENDS[backend].order
-    if order is None:
-        return None
-    return eps ** (order / (order + 1))
+    b = BACKENDS.get(backend)
+    return None if b is None else b.relative_accuracy(precision, dps)
 
 
 def backend_budget(

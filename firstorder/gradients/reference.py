@@ -9,6 +9,7 @@ the cost in batched calls (``chunk`` directions at a time).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,11 +18,14 @@ import numpy as np
 from ..case.model import Case
 from ..errors import FirstOrderError, NotApplicableError
 from ..numbers import DEFAULT_DPS, Array, Context, context
+from .crosscheck import disagreement
+from .result import GradientResult, Job, not_applicable
 
 __all__ = [
     "directional_derivative",
     "reference_directional",
     "reference_gradient",
+    "run_reference",
     "working_dps",
 ]
 
@@ -132,3 +136,39 @@ def reference_gradient(c: Case, v: Any, dps: int = DEFAULT_DPS, chunk: int = 32)
         reference_directional(c, x, eye[s : s + chunk], dps, chunk) for s in range(0, n, chunk)
     ]
     return np.concatenate(parts) if parts else context("mp", dps).asarray(np.zeros(0))
+
+
+def _mp_reason(c: Case, exc: Exception) -> str:
+    """One sentence naming the function that failed in mp, when it can be told."""
+    cause = exc.__cause__ or exc
+    m = re.search(r"no callable (\w+) method", str(cause))
+    if m:
+        fn = m.group(1)
+        return (
+            f"the cost of case `{c.name}` calls numpy's `{fn}`, which has no mp version; "
+            f"write it as `ctx.{fn}`."
+        )
+    return str(exc)
+
+
+def run_reference(job: Job) -> GradientResult:
+    """The ``reference`` backend: the mp gradient, refused where the cost loses mp digits."""
+    n = len(job.point)
+    try:
+        values = reference_gradient(job.case, job.point, dps=job.dps)
+    except NotApplicableError as exc:
+        return not_applicable("reference", n, "mp", _mp_reason(job.case, exc), job.dps)
+    x = np.asarray(job.point, dtype=np.float64)
+    why = disagreement(job.case, x, np.asarray(values, dtype=np.float64))
+    if why:
+        return not_applicable(
+            "reference",
+            n,
+            "mp",
+            f"the cost of case `{job.case.name}` loses mp precision (e.g. `float()`, "
+            f"`.astype(float)` or a numpy function instead of `ctx`): {why}.",
+            job.dps,
+        )
+    return GradientResult(
+        values=values, nfev=2 * n, steps=None, backend="reference", precision="mp", dps=job.dps
+    )

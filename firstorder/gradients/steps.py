@@ -4,21 +4,43 @@
   at ``h_j = eps^(1/(p+1)) · max(1, |v_j|)``, with ``eps`` the context's.
 * The complex step has no subtraction, so its step is tiny: ``1e-20 · max(1, |v_j|)``.
 * A user step, a positive scalar or one per component, overrides both.
+* The step sweeps scan a geometric ladder of steps (:func:`sweep_ladder`), validated
+  by :func:`ladder`.
+* The Taylor test sweeps a geometric ladder of its own (:func:`taylor_steps`).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..case.model import Case
 from ..errors import FirstOrderError
-from ..numbers import Array, Context
+from ..numbers import DEFAULT_DPS, Array, Context
+from .evaluate import axis_values
 
-__all__ = ["COMPLEX_STEP", "complex_steps", "default_steps", "user_steps"]
+__all__ = [
+    "COMPLEX_STEP",
+    "PER_DECADE",
+    "StepSearch",
+    "complex_steps",
+    "ecnoise",
+    "ladder",
+    "rule_steps",
+    "search_steps",
+    "sweep_ladder",
+    "taylor_steps",
+    "user_steps",
+    "variable_scales",
+]
 
 #: Relative step of the complex step.
 COMPLEX_STEP = 1e-20
+#: Steps per decade of the default sweep ladders.
+PER_DECADE = 4
 
 
 def _scale(v: Array, ctx: Context) -> Array:
@@ -28,8 +50,8 @@ def _scale(v: Array, ctx: Context) -> Array:
     return np.maximum(1.0, np.abs(np.asarray(v, dtype=np.float64)))
 
 
-def default_steps(v: Array, order: int, ctx: Context) -> Array:
-    """``h_j = eps^(1/(order+1)) · max(1, |v_j|)`` in the context ``ctx``.
+def rule_steps(v: Array, order: int, ctx: Context) -> Array:
+    """The fixed rule (SciPy's): ``h_j = eps^(1/(order+1)) · max(1, |v_j|)`` in the context ``ctx``.
 
     Parameters
     ----------
@@ -103,3 +125,336 @@ def user_steps(step: Any, n: int, ctx: Context | None = None) -> Array:
     if not np.all(positive):
         raise FirstOrderError(f"`step` must be positive, not `{step!r}`.")
     return np.broadcast_to(arr, (n,)).copy()
+
+
+def sweep_ladder(
+    backend: str,
+    precision: str = "float64",
+    dps: int = 50,
+    per_decade: int = PER_DECADE,
+    low: int | None = None,
+) -> Array:
+    """A step sweep's ladder, from 1 down past where the backend's round-off dominates.
+
+    Float64 finite differences: 1 to 1e-16; the complex step: 1 to 1e-300; float32:
+    1 to 1e-8; mp: 1 to 10^-dps; ``low`` overrides the last decade. ``per_decade``
+    steps per decade.
+    """
+    if low is None:
+        if backend == "complex-step":
+            low = 300
+        elif precision == "float32":
+            low = 8
+        elif precision == "mp":
+            low = dps
+        else:
+            low = 16
+    return 10.0 ** (-np.arange(0, low * per_decade + 1) / per_decade)
+
+
+def ladder(steps: Any) -> Array:
+    """Validate a ladder of absolute steps: a non-empty 1-D array of positive numbers.
+
+    Raises
+    ------
+    FirstOrderError
+        For steps that are not numbers, not 1-D, empty, zero, negative or not finite.
+    """
+    try:
+        hs = np.asarray(steps, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FirstOrderError(f"`steps` must be numbers, not `{steps!r}`.") from None
+    if hs.ndim != 1:
+        raise FirstOrderError(f"`steps` has shape {hs.shape}; give a 1-D sequence of step sizes.")
+    if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
+        raise FirstOrderError("`steps` must be positive finite numbers.")
+    return hs
+
+
+# -- the automatic step ----------------------------------------------------------------
+# A stencil of order p with weights w has the error
+#     E(h) = c_p |f^(p+1)| h^p  +  ‖w‖₁ ε_f / h,
+# truncation plus the noise ε_f of the cost amplified by the weights, least at
+#     h* = (‖w‖₁ ε_f / (p c_p |f^(p+1)|))^(1/(p+1)).
+# The search measures the two unknowns once per point: ε_f by Moré & Wild's ECnoise
+# (a difference table along one direction), and per component the third difference
+# δ³ = f(x+2h) − 2f(x+h) + 2f(x−h) − f(x−2h) ≈ 2h³ f''' at a step h moved, all
+# components in one batched call per round, until δ³ stands 10–10⁴ times above its
+# noise (Gill, Murray, Saunders & Wright 1983 do the same with δ² for the forward
+# difference). The same four points give δ² ≈ h² f''. Where δ³ never rises above the
+# noise (a cubic-free direction) the bound it leaves is used: the step can only grow.
+
+#: Truncation constants c_p (E = c_p |f^(p+1)| h^p) and ‖w‖₁ of the named stencils.
+TRUNCATION = {
+    "forward": 1 / 2,
+    "backward": 1 / 2,
+    "central": 1 / 6,
+    "central4": 1 / 30,
+    "central6": 1 / 140,
+    "central8": 1 / 630,
+}
+NOISE_GAIN = {
+    "forward": 2.0,
+    "backward": 2.0,
+    "central": 1.0,
+    "central4": 3 / 2,
+    "central6": 11 / 6,
+    "central8": 2.0345,
+}
+#: δ³ is clean when its noise (10 ε_f) is between these fractions of it.
+CLEAN = (1e-4, 1e-1)
+#: Rounds of the δ³ search (each one batched call over the components still moving).
+ROUNDS = 8
+#: Largest step, in units of the variable's scale.
+MAX_STEP = 1.0
+#: Points of each ECnoise difference table, and the steps of the tables (× scale).
+NOISE_POINTS = 9
+NOISE_STEPS = 10.0 ** -np.arange(2.0, 15.0, 2.0)
+
+
+@dataclass(frozen=True, eq=False)
+class StepSearch:
+    """What the automatic step search measured at one point (reused across calls).
+
+    Attributes
+    ----------
+    noise : float
+        ε_f, the cost's noise level (standard deviation, absolute) near the point.
+    f0 : float
+        |C(x)|.
+    trial : numpy.ndarray
+        Per component, the step h at which δ² and δ³ were measured.
+    d2, d3 : numpy.ndarray
+        Upper-bound estimates of |f''| and |f'''| along each axis (a clean difference,
+        or the noise bound where the difference drowned in noise).
+    scale : numpy.ndarray
+        The variables' scales (``typical=``, else ``max(1, |v_j|)``).
+    nfev : int
+        Cost evaluations the search used.
+    """
+
+    noise: float
+    f0: float
+    trial: Array
+    d2: Array
+    d3: Array
+    scale: Array
+    nfev: int
+
+    @property
+    def length(self) -> Array:
+        """l = |f''/f'''|, kept between the search's step and the variable's scale."""
+        return np.clip(self.d2 / self.d3, self.trial, np.maximum(self.scale, self.trial))
+
+    def steps(self, stencil: str, eps: float | None = None) -> Array:
+        """The step of each component for ``stencil``, at noise ``eps`` (default ε_f).
+
+        The derivative a high-order stencil needs is modelled from f''' and a length
+        over which the derivatives grow, |f^(m)| ~ |f'''| / l^(m-3), with l = |f''/f'''|
+        kept between the search's step and the variable's scale.
+        """
+        e = self.noise if eps is None else eps
+        order = {
+            "forward": 1,
+            "backward": 1,
+            "central": 2,
+            "central4": 4,
+            "central6": 6,
+            "central8": 8,
+        }[stencil]
+        gain = NOISE_GAIN[stencil]
+        if order == 1:
+            h = np.minimum(2 * np.sqrt(gain / 2 * e / self.d2), np.cbrt(6 * e / self.d3))
+        else:
+            deriv = self.d3 / self.length ** (order - 2)
+            h = (gain * e / (order * TRUNCATION[stencil] * deriv)) ** (1 / (order + 1))
+        return np.clip(h, 1e-300, MAX_STEP * self.scale)
+
+    def error(self, stencil: str, h: Array, eps: float | None = None) -> Array:
+        """The error the model predicts for ``stencil`` at steps ``h`` (a bound: 3 ε_f)."""
+        e = self.noise if eps is None else eps
+        order = {
+            "forward": 1,
+            "backward": 1,
+            "central": 2,
+            "central4": 4,
+            "central6": 6,
+            "central8": 8,
+        }[stencil]
+        if order == 1:
+            trunc = self.d2 * h / 2 + self.d3 * h**2 / 6
+        else:
+            trunc = TRUNCATION[stencil] * self.d3 / self.length ** (order - 2) * h**order
+        return trunc + 3 * NOISE_GAIN[stencil] * e / h
+
+
+def variable_scales(typical: Any, x: Array) -> Array:
+    """Each variable's scale: ``typical`` where the case gives it, else ``max(1, |v_j|)``."""
+    ax = np.abs(np.asarray(x, dtype=np.float64))
+    if typical is not None:
+        t = np.asarray(typical, dtype=np.float64)
+        if t.ndim == 0 or t.shape == ax.shape:
+            return np.broadcast_to(t, ax.shape).astype(np.float64)
+    return np.maximum(1.0, ax)
+
+
+def ecnoise(f: Array) -> Array:
+    """Moré & Wild's ECnoise: the noise of values taken at equal steps on lines.
+
+    The k-th differences of pure noise of standard deviation σ have variance
+    σ²·(2k)!/(k!)²; a smooth function's k-th differences vanish like h^k. The estimate
+    σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, agrees over the orders k ≥ 2
+    once the smooth part is gone; their median is the estimate. (The search takes the
+    least over tables of several steps, so some table is free of the smooth part.)
+
+    Parameters
+    ----------
+    f
+        Shape ``(lines, points)``: one table per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        One estimate per row; 0 for constant values (noise below the spacing of the
+        numbers), NaN for a row with a non-finite value.
+    """
+    d = np.asarray(f, dtype=np.float64)
+    sigma = []
+    for k in range(1, min(7, d.shape[1] - 2)):
+        d = np.diff(d, axis=1)
+        if k >= 2:
+            gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
+            sigma.append(np.sqrt(gamma * np.mean(d**2, axis=1)))
+    return np.median(np.array(sigma), axis=0)
+
+
+def search_steps(
+    c: Case, x: Array, ctx: Context, chunk_bytes: int, typical: Any = None
+) -> StepSearch:
+    """Measure the noise and the axis derivatives that set the automatic steps.
+
+    Parameters
+    ----------
+    c, x, ctx
+        The case, the point (float64 or float32 array) and its context.
+    chunk_bytes
+        Memory budget of one batched chunk.
+    typical
+        The case's typical variable scales (None: ``max(1, |v_j|)``).
+    """
+    n = x.shape[0]
+    s = variable_scales(typical, x)
+    eps = float(ctx.eps)
+    # ECnoise along one seeded direction scaled per variable, centred on x, at several
+    # step sizes in one call: too large a step leaves the smooth part in the table,
+    # too small a one leaves only repeated values; the least estimate is the noise.
+    d = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0) * s
+    t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
+    line = (x[None, :] + t.reshape(-1)[:, None] * d[None, :]).astype(ctx.dtype)
+    with np.errstate(all="ignore"):
+        fl = np.asarray(c.cost(line, ctx), dtype=np.float64).reshape(t.shape)
+        levels = ecnoise(fl)
+    f0 = float(fl[0, NOISE_POINTS // 2])
+    found = levels[np.isfinite(levels) & (levels > 0)]
+    noise = max(float(found.min()) if found.size else 0.0, eps * abs(f0), 1e-300)
+    trial, d2, d3, used = _third_differences(c, x, ctx, chunk_bytes, s, noise, f0)
+    return StepSearch(noise, abs(f0), trial, d2, d3, s, t.size + used)
+
+
+def _third_differences(
+    c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
+) -> tuple[Array, Array, Array, int]:
+    """Move each component's step until δ³ is clean; return steps, |f''|, |f'''|, nfev."""
+    n = x.shape[0]
+    eps = float(ctx.eps)
+    hmax = MAX_STEP * s
+    hmin = 4 * eps * np.maximum(np.abs(x.astype(np.float64)), s * eps)
+    h = eps**0.25 * s
+    d2 = np.full(n, np.nan)
+    d3 = np.full(n, np.nan)
+    trial = h.copy()
+    active = np.arange(n)
+    nfev = 0
+    shifts = [ctx.dtype.type(v) for v in (-2, -1, 1, 2)]
+    for _ in range(ROUNDS):
+        ha = h[active].astype(ctx.dtype)
+        with np.errstate(all="ignore"):
+            f = np.asarray(axis_values(c, x, ha, shifts, ctx, chunk_bytes, active), np.float64)
+        nfev += 4 * len(active)
+        hh = ha.astype(np.float64)
+        delta3 = f[3] - 2 * f[2] + 2 * f[1] - f[0]
+        delta2 = f[2] - 2 * f0 + f[1]
+        finite = np.isfinite(delta3) & np.isfinite(delta2)
+        with np.errstate(divide="ignore"):
+            ratio = np.where(finite, 10 * noise / np.abs(delta3), np.inf)
+        keep = finite
+        trial[active[keep]] = hh[keep]
+        d2[active[keep]] = np.maximum(np.abs(delta2[keep]), 4 * noise) / hh[keep] ** 2
+        d3[active[keep]] = np.maximum(np.abs(delta3[keep]), 10 * noise) / (2 * hh[keep] ** 3)
+        clean = finite & (ratio >= CLEAN[0]) & (ratio <= CLEAN[1])
+        # Aim at noise = 1% of δ³ (δ³ ∝ h³). A drowned δ³ grows the step 1000-fold (a
+        # cubic-free direction soon ends at the largest step); a non-finite one (a step leaving the
+        # domain) shrinks 100-fold.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.clip(np.cbrt(ratio / 1e-2), 1e-2, 1e2)
+        factor = np.where(ratio > 1, np.minimum(1e3, hmax[active] / hh), factor)
+        factor = np.where(finite, factor, 1e-2)
+        new = np.clip(hh * factor, hmin[active], hmax[active])
+        stuck = new == hh
+        done = clean | (stuck & finite)
+        h[active] = new
+        active = active[~done]
+        if len(active) == 0:
+            break
+    # Components never measured (non-finite at every step) fall back to the rule's step.
+    bad = ~np.isfinite(d3)
+    trial[bad] = eps ** (1 / 3) * s[bad]
+    d2[bad] = 4 * noise / trial[bad] ** 2
+    d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
+    return trial, d2, d3, nfev
+
+
+def taylor_steps(
+    point: Array, precision: str, dps: int | None = None, length: float | None = None
+) -> Array:
+    """The Taylor test's default geometric step sequence (ratio 2) for a point and precision.
+
+    It starts at about ``0.1 · scale`` (``0.5 · scale`` in float32) with
+    ``scale = max(1, ‖v‖∞)`` and goes down past the round-off floor: to
+    ``1e-13 · scale`` in float64, ``1e-6 · scale`` in float32
+    and ``10^(−dps/2) / 100 · scale`` in mp.
+
+    Parameters
+    ----------
+    point
+        The point ``v``.
+    precision
+        ``float64``, ``float32`` or ``mp``.
+    dps
+        Digits for ``mp``.
+    length
+        The cost's own length scale along the direction, such as ``|C(v)| / ‖∇C‖∞``
+        (features of size 10⁻⁶ put the window far below ``1e-13 · scale``). When it
+        is below ``scale`` the sequence reaches down further by the ratio, by at most
+        eight decades; the start is unchanged (steps where the cost overflows are
+        dropped by the harness).
+
+    Returns
+    -------
+    numpy.ndarray
+        Powers of two (exact in every precision), decreasing.
+    """
+    scale = max(1.0, float(np.max(np.abs(point))) if len(point) else 1.0)
+    bottom = scale
+    if length is not None and math.isfinite(length) and length > 0:
+        bottom = min(scale, max(length, 1e-8 * scale))
+    # float32 has so few digits that its window needs the larger steps too.
+    start = 0.5 if precision == "float32" else 0.1
+    top = 2.0 ** math.floor(math.log2(start * scale))
+    low = {
+        "float64": 1e-13,
+        "float32": 1e-6,
+        "mp": 10.0 ** (-(dps or DEFAULT_DPS) / 2) * 1e-2,
+    }[precision] * bottom
+    k = math.ceil(math.log2(top / low))
+    return top * 2.0 ** -np.arange(k + 1, dtype=float)

@@ -11,14 +11,23 @@ from .markdown import markdown_table
 
 __all__ = ["bench_markdown", "plot_error_vs_time", "plot_time_vs_n", "speed_ratios"]
 
-#: Our backend and the peer computing the same formula.
-PAIRS = (("central", "scipy-3point"), ("complex-step", "scipy-cs"), ("forward", "scipy-2point"))
+#: Our backend and the peer computing the same formula: ``central`` with its automatic
+#: step (search included) and with SciPy's rule (``central@rule``); Richardson with the
+#: automatic step against numdifftools, the peer with adaptive steps.
+PAIRS = (
+    ("central", "scipy-3point"),
+    ("central@rule", "scipy-3point"),
+    ("complex-step", "scipy-cs"),
+    ("forward", "scipy-2point"),
+    ("richardson", "numdifftools"),
+)
 
 
 def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     """Peer time over our time for each matching pair, per case and n (>1: ours faster).
 
-    Also ``numdifftools`` over ``central``.
+    Also ``numdifftools`` over ``central``. ``accuracy_gain`` is the peer's error over
+    ours (>1: ours more accurate).
     """
     rows = []
     pairs = (*PAIRS, ("central", "numdifftools"))
@@ -36,6 +45,7 @@ def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
                         "ratio": float(t[peer] / t[ours]),
                         "our_error": float(e[ours]),
                         "peer_error": float(e[peer]),
+                        "accuracy_gain": float(e[peer] / e[ours]) if e[ours] > 0 else np.inf,
                     }
                 )
     return pd.DataFrame(rows)
@@ -47,6 +57,7 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
         median_ms=1e3 * frame["median_time"],
         min_ms=1e3 * frame["min_time"],
         max_ms=1e3 * frame["max_time"],
+        warm_ms=1e3 * frame["warm_time"],
         peak_MiB=frame["peak_memory"] / 2**20,
         # a ratio of two times: its unit is "cost evaluations"
         time_cost_evals=frame["time_per_cost_eval"],
@@ -55,9 +66,11 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
             "case",
             "n",
             "backend",
+            "step_rule",
             "median_ms",
             "min_ms",
             "max_ms",
+            "warm_ms",
             "nfev",
             "time_cost_evals",
             "rel_error",
@@ -74,7 +87,10 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
         "`time_cost_evals` is the gradient's time in units of one cost evaluation's time "
         "(`time_per_cost_eval` in bench.csv); `rel_error` is "
         "‖g − g*‖∞/‖g*‖∞ against the analytic gradient (else the mp reference, else the "
-        "complex step); `peak_MiB` is the peak allocation of one gradient.",
+        "complex step); `peak_MiB` is the peak allocation of one gradient. "
+        "`step_rule` says which rule set the steps: `auto` (the automatic step, its "
+        "search included in every timed call; `warm_ms` is the time when the search of "
+        "the point is reused) or `rule` (SciPy's fixed rule, `name@rule`).",
         "",
         markdown_table(show),
         "",

@@ -26,14 +26,20 @@ __all__ = ["BENCH_BACKENDS", "bench_gradients", "peak_memory", "time_call"]
 #: Backends timed unless told otherwise (peers only where installed).
 BENCH_BACKENDS = (
     "central",
+    "central@rule",
     "complex-step",
     "central4",
     "forward",
+    "richardson",
     "scipy-3point",
     "scipy-cs",
     "scipy-2point",
     "numdifftools",
 )
+#: A backend name followed by this and a step rule (``central@rule``) is timed with
+#: that rule; a stepped backend alone is timed with its automatic step, the search
+#: included in every timed call (the search cache is cleared before each).
+RULE_MARK = "@"
 #: Up to this n, the error is measured against ``reference`` when there is no analytic
 #: gradient (an mp gradient costs about 2n cost evaluations in mp).
 REFERENCE_MAX_N = 64
@@ -95,6 +101,30 @@ def _truth(c: Case, x: np.ndarray) -> tuple[np.ndarray | None, str]:
     return None, ""
 
 
+def _calls(
+    c: Case, x: np.ndarray, backend: str, rule: str, chunk_bytes: int | None
+) -> tuple[Callable[[], Any], Callable[[], Any] | None]:
+    """The timed call, and for the automatic step the call that reuses its search."""
+    from ..gradients.backends import BACKENDS, gradient
+    from ..gradients.finite_difference import clear_step_cache
+
+    kw: dict[str, Any] = {}
+    if chunk_bytes is not None and BACKENDS[backend].kind != "peer":
+        kw["chunk_bytes"] = chunk_bytes
+    if rule:
+        kw["step"] = rule
+    warm = functools.partial(gradient, c, x, backend=backend, **kw)
+    auto = BACKENDS[backend].stepped and backend != "complex-step" and rule in ("", "auto")
+    if not auto:
+        return warm, None
+
+    def cold() -> Any:
+        clear_step_cache()
+        return warm()
+
+    return cold, warm
+
+
 def bench_gradients(
     cases: Iterable[Case | str],
     sizes: Sequence[int] | None = None,
@@ -116,7 +146,8 @@ def bench_gradients(
         Dimensions for scalable cases (others run at their own ``dim``); default each
         case's ``dim``.
     backends
-        Backend names (default :data:`BENCH_BACKENDS` that are installed).
+        Backend names (default :data:`BENCH_BACKENDS` that are installed), a stepped
+        one optionally with a step rule, ``central@rule``.
     repeats
         Timed calls per measurement (after a warm-up).
     max_seconds
@@ -132,20 +163,31 @@ def bench_gradients(
     Returns
     -------
     pandas.DataFrame
-        One row per (case, n, backend): ``case``, ``n``, ``backend``, ``median_time``,
+        One row per (case, n, backend): ``case``, ``n``, ``backend`` (``name@rule``
+        for a fixed step rule), ``step_rule``, ``median_time``,
         ``min_time``, ``max_time`` (seconds), ``nfev``, ``cost_time``,
         ``time_per_cost_eval`` (median gradient time over median cost time),
         ``rel_error`` (‖g − g*‖∞/‖g*‖∞), ``truth`` (what g* is: the analytic gradient,
         else the mp reference up to :data:`REFERENCE_MAX_N`, else the complex step),
-        ``peak_memory`` (bytes, one traced call), ``status``.
+        ``peak_memory`` (bytes, one traced call), ``status``, ``warm_time`` (for the
+        automatic step: the median time when its search is reused; ``median_time``
+        includes the search).
     """
-    from ..case.registry import resolve_case
-    from ..gradients.backends import BACKENDS, gradient
+    from ..case.loading import resolve_case
+    from ..gradients.backends import BACKENDS
+    from ..gradients.finite_difference import STEP_RULES
 
-    names = [b for b in BENCH_BACKENDS if b in BACKENDS] if backends is None else list(backends)
-    for b in names:
+    names = (
+        [b for b in BENCH_BACKENDS if b.split(RULE_MARK)[0] in BACKENDS]
+        if backends is None
+        else list(backends)
+    )
+    for spec_name in names:
+        b, _, rule = spec_name.partition(RULE_MARK)
         if b not in BACKENDS:
             raise unknown("backend", b, BACKENDS)
+        if rule and (rule not in STEP_RULES or not BACKENDS[b].stepped):
+            raise unknown(f"step rule of `{b}`", rule, STEP_RULES)
     if repeats < 1:
         raise FirstOrderError(f"`repeats` must be at least 1, not `{repeats}`.")
     rows = []
@@ -156,20 +198,20 @@ def bench_gradients(
             x = c.point(n=n)
             cost_time = float(np.median(time_call(functools.partial(c.cost, x), max(repeats, 5))))
             truth, truth_name = _truth(c, x)
-            for b in names:
+            for label in names:
+                b, _, rule = label.partition(RULE_MARK)
                 if skip is not None and skip(b, n):
                     continue
                 if progress is not None:
-                    progress(f"{c.name} n={n} {b}")
-                kw: dict[str, Any] = {}
-                if chunk_bytes is not None and BACKENDS[b].kind != "peer":
-                    kw["chunk_bytes"] = chunk_bytes
-
-                call = functools.partial(gradient, c, x, backend=b, **kw)
+                    progress(f"{c.name} n={n} {label}")
+                call, warm = _calls(c, x, b, rule, chunk_bytes)
                 t0 = time.perf_counter()
                 res = call()
                 first = time.perf_counter() - t0
                 times = np.array([first]) if first > max_seconds else time_call(call, repeats)
+                warm_time = np.nan
+                if warm is not None and first <= max_seconds:
+                    warm_time = float(np.median(time_call(warm, repeats)))
                 err = np.nan
                 if truth is not None and res.ok:
                     scale = np.max(np.abs(truth)) or 1.0
@@ -180,7 +222,8 @@ def bench_gradients(
                     {
                         "case": c.name,
                         "n": n,
-                        "backend": b,
+                        "backend": label,
+                        "step_rule": res.step_rule,
                         "median_time": med,
                         "min_time": float(np.min(times)),
                         "max_time": float(np.max(times)),
@@ -191,6 +234,7 @@ def bench_gradients(
                         "truth": truth_name,
                         "peak_memory": peak,
                         "status": res.status,
+                        "warm_time": warm_time,
                     }
                 )
     return pd.DataFrame(rows)

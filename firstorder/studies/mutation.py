@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import load_cases
 from ..case.model import Case
-from ..case.registry import Registry, load_cases
-from ..errors import FirstOrderError, choices, unknown
+from ..case.registry import Registry
+from ..errors import FirstOrderError, unknown
 from ..numbers import Context, context
 from .memo import memoised
 from .mutation_result import MutationResult
@@ -48,6 +49,7 @@ MP_DELTAS: tuple[float, ...] = (1e-15, 1e-20, 1e-25, 1e-30)
 FAULTS: tuple[str, ...] = (
     "sign",
     "scale",
+    "scale-perturbed",
     "swap",
     "zero",
     "dropped-term",
@@ -58,6 +60,11 @@ FAULTS: tuple[str, ...] = (
 ROUNDOFF_CHANGE = 16
 #: Relative size of the dropped term and of the point shift.
 PERTURBATION = 1e-3
+#: The ``scale-perturbed`` fault: the largest component ×(1 + this), tested at a
+#: seeded point near x0 (where no component is special), as a user's would be.
+PERTURBED_DELTA = 1e-6
+#: Relative distance of that point from x0.
+PERTURBED_SHIFT = 0.05
 
 GradFn = Callable[[Any, Context], Any]
 
@@ -82,6 +89,7 @@ class Mutant:
     kind: str
     delta: float | None
     components: tuple[int, ...]
+    point: np.ndarray | None = None
 
 
 def _copy(g: Any) -> np.ndarray:
@@ -250,7 +258,30 @@ def make_mutants(
             comps = tuple(int(k) for k in np.flatnonzero(changed))
         mc = dataclasses.replace(c, name=f"{c.name}~{kind}", grad_fn=fn)
         mutants.append(Mutant(mc, kind, delta, comps))
+    perturbed = _perturbed_mutant(c, v)
+    if perturbed is not None:
+        mutants.append(perturbed)
     return mutants, skipped
+
+
+def _perturbed_mutant(c: Case, v: np.ndarray) -> Mutant | None:
+    """The largest component ×(1 + PERTURBED_DELTA) at a seeded point near ``v``
+    (None where the cost or gradient is not finite there, or the gradient is zero)."""
+    rng = np.random.default_rng(20261)
+    u = rng.standard_normal(len(v))
+    vp = v + PERTURBED_SHIFT * u * np.where(v != 0, np.abs(v), 1.0)
+    with np.errstate(all="ignore"):
+        try:
+            gp = np.asarray(c.grad(vp), dtype=float)
+            ok = np.isfinite(float(np.asarray(c.cost(vp, "float64")))) and np.all(np.isfinite(gp))
+        except Exception:  # noqa: BLE001 - a point outside the domain: no such mutant
+            return None
+    if not ok or not np.any(gp):
+        return None
+    i = int(np.argmax(np.abs(gp)))
+    fn = _scale(c.grad_fn, i, PERTURBED_DELTA)  # type: ignore[arg-type]
+    mc = dataclasses.replace(c, name=f"{c.name}~scale-perturbed", grad_fn=fn)
+    return Mutant(mc, "scale-perturbed", PERTURBED_DELTA, (i,), vp)
 
 
 @dataclass(frozen=True)
@@ -372,8 +403,11 @@ def _mutant_rows(c: Case, task: MutationTask) -> tuple[list[dict[str, Any]], lis
     mutants, skipped = make_mutants(c, v, DELTAS + MP_DELTAS if precision == "mp" else DELTAS)
     rows = []
     for mt in mutants:
-        diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(v), cx) - g_ref))
-        rel = float(np.max(diff) / max(g_scale, 1e-300))
+        at = v if mt.point is None else mt.point
+        ref = g_ref if mt.point is None else c.grad(cx.asarray(at), cx)
+        ref_scale = g_scale if mt.point is None else float(np.max(np.abs(cx.to_float(ref))))
+        diff = cx.to_float(np.abs(mt.case.grad(cx.asarray(at), cx) - ref))
+        rel = float(np.max(diff) / max(ref_scale, 1e-300))
         if rel <= ROUNDOFF_CHANGE * float(cx.eps):
             # e.g. swapping components equal to round-off: the mutant changes
             # nothing this precision can represent
@@ -383,7 +417,7 @@ def _mutant_rows(c: Case, task: MutationTask) -> tuple[list[dict[str, Any]], lis
                 f"{rel:.1g} of its size, at round-off."
             )
             continue
-        rows.append(_test_mutant(c.name, mt, v, task, rel))
+        rows.append(_test_mutant(c.name, mt, at, task, rel))
     return rows, skipped
 
 
@@ -408,7 +442,7 @@ def _false_alarms(c: Case, task: MutationTask) -> dict[str, Any]:
 
 def run_mutation_task(task: MutationTask) -> TaskOutput:
     """Run one task (in whatever process the executor chose)."""
-    from ..case.registry import resolve_case
+    from ..case.loading import resolve_case
 
     # every mutant shares the case's cost: evaluations repeated across mutants (the
     # random direction, the bisection blocks) are done once
@@ -419,17 +453,9 @@ def run_mutation_task(task: MutationTask) -> TaskOutput:
 
 
 def _pick(cases: Iterable[Case | str] | None, tags: Iterable[str], reg: Registry) -> list[Case]:
-    """The cases to mutate: those picked, with an analytic gradient."""
-    picked: list[Case] = (
-        [reg[c] if isinstance(c, str) else c for c in cases]
-        if cases is not None
-        else list(reg.values())
-    )
-    tagset = set(tags)
-    if tagset:
-        picked = [c for c in picked if tagset & set(c.tags)]
-        if not picked:
-            raise FirstOrderError(f"no case has tag {choices(sorted(tagset))}.")
+    """The cases to mutate: those picked (the registry's one selector), with an analytic
+    gradient."""
+    picked = [] if cases is not None and not cases else reg.select(cases, tags)
     return [c for c in picked if c.grad_fn is not None]
 
 

@@ -16,12 +16,11 @@ import pandas as pd
 
 from ..case.model import Case
 from ..errors import FirstOrderError, unknown
+from ..gradients.steps import ladder, sweep_ladder
 from ..numbers import DEFAULT_DPS, Array, context
 
 __all__ = ["StepSweep", "default_sweep_steps", "fit_order", "step_sweep"]
 
-#: Steps per decade of the default ladders.
-PER_DECADE = 4
 #: A point is in the truncation range when its error exceeds the minimum by this factor.
 ABOVE_FLOOR = 100.0
 #: ... and is below this relative error (beyond it higher-order terms dominate).
@@ -31,20 +30,8 @@ SETTLED = 0.25
 
 
 def default_sweep_steps(backend: str, precision: str = "float64", dps: int = DEFAULT_DPS) -> Array:
-    """The default step ladder, from 1 down past where the backend's round-off dominates.
-
-    Float64 finite differences: 1 to 1e-16; the complex step: 1 to 1e-300; float32:
-    1 to 1e-8; mp: 1 to 10^-dps. Four steps per decade.
-    """
-    if backend == "complex-step":
-        lo = 300
-    elif precision == "float32":
-        lo = 8
-    elif precision == "mp":
-        lo = dps
-    else:
-        lo = 16
-    return 10.0 ** (-np.arange(0, lo * PER_DECADE + 1) / PER_DECADE)
+    """The default ladder of :func:`step_sweep` (see ``gradients.steps.sweep_ladder``)."""
+    return sweep_ladder(backend, precision, dps)
 
 
 def fit_order(steps: Array, errors: Array) -> tuple[float, Array]:
@@ -125,6 +112,9 @@ class StepSweep:
         Which steps the order was fitted over.
     best_step, min_error : float
         The step with the smallest error, and that error.
+    auto_step, auto_error : float
+        Where the automatic step landed (the geometric mean of its per-component steps)
+        and the error it reached; NaN for the complex step, whose step is fixed.
     """
 
     case: str
@@ -137,9 +127,13 @@ class StepSweep:
     fit_mask: Array
     best_step: float
     min_error: float
+    auto_step: float = float("nan")
+    auto_error: float = float("nan")
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``step``, ``rel_error``, ``local_order``, ``in_fit``, ``backend``, ``case``."""
+        """Columns ``case``, ``backend``, ``precision``, ``step``, ``rel_error``,
+        ``local_order``, ``in_fit``, and the automatic step's ``auto_step`` and
+        ``auto_error`` (the same on every row of a sweep)."""
         h = np.asarray(self.steps, dtype=np.float64)
         e = np.asarray(self.rel_errors, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -154,6 +148,8 @@ class StepSweep:
                 "rel_error": e,
                 "local_order": local,
                 "in_fit": self.fit_mask,
+                "auto_step": self.auto_step,
+                "auto_error": self.auto_error,
             }
         )
 
@@ -194,33 +190,17 @@ def step_sweep(
         For an unknown or unstepped backend, a bad precision or step, or a case on which
         the backend is not applicable.
     """
-    from ..case.registry import resolve_case
+    from ..case.loading import resolve_case
     from ..gradients.backends import BACKENDS, gradient
     from ..vocab import GRADIENT_PRECISIONS
 
     c = resolve_case(case)
-    stepped = [
-        n
-        for n, b in BACKENDS.items()
-        if b.kind in {"finite-difference", "extrapolation", "complex-step"}
-    ]
+    stepped = [n for n, b in BACKENDS.items() if b.stepped]
     if backend not in stepped:
         raise unknown("stepped backend", backend, stepped)
     if precision not in GRADIENT_PRECISIONS:
         raise unknown("precision", precision, GRADIENT_PRECISIONS)
-    if steps is None:
-        hs = default_sweep_steps(backend, precision, dps)
-    else:
-        try:
-            hs = np.asarray(steps, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise FirstOrderError(f"`steps` must be numbers, not `{steps!r}`.") from None
-        if hs.ndim != 1:
-            raise FirstOrderError(
-                f"`steps` has shape {hs.shape}; give a 1-D sequence of step sizes."
-            )
-    if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
-        raise FirstOrderError("`steps` must be positive finite numbers.")
+    hs = default_sweep_steps(backend, precision, dps) if steps is None else ladder(steps)
     ref = gradient(c, point, backend="reference", dps=2 * dps + 10)
     if not ref.ok:
         raise FirstOrderError(ref.reason)
@@ -229,9 +209,8 @@ def step_sweep(
     scale = max(abs(t) for t in ref_vals)
     if scale == 0:
         scale = mpc.const(1)
-    errs = np.empty(len(hs))
-    for i, h in enumerate(hs):
-        step: Any = mpc.const(repr(float(h))) if precision == "mp" else float(h)
+
+    def error_of(step: Any) -> float:
         # Large steps may leave the cost's domain (NaN errors, recorded as such).
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -242,9 +221,18 @@ def step_sweep(
                 got = mpc.asarray(g.values)
             except TypeError:
                 # A step leaving the real domain gives mpc values in mp: no real error.
-                errs[i] = np.nan
-                continue
-            errs[i] = float(max(abs(a - b) for a, b in zip(got, ref_vals, strict=True)) / scale)
+                return float("nan")
+        return float(max(abs(a - b) for a, b in zip(got, ref_vals, strict=True)) / scale)
+
+    errs = np.array(
+        [error_of(mpc.const(repr(float(h))) if precision == "mp" else float(h)) for h in hs]
+    )
+    auto_step = auto_error = float("nan")
+    if backend != "complex-step":
+        auto = gradient(c, point, backend=backend, precision=precision, dps=dps)
+        h_auto = np.asarray(context(precision, dps).to_float(auto.steps), dtype=np.float64)
+        auto_step = float(np.exp(np.mean(np.log(h_auto))))
+        auto_error = error_of("auto")
     order, mask = fit_order(hs, errs)
     finite = np.where(np.isfinite(errs), errs, np.inf)
     k = int(np.argmin(finite))
@@ -259,4 +247,6 @@ def step_sweep(
         fit_mask=mask,
         best_step=float(hs[k]),
         min_error=float(errs[k]),
+        auto_step=auto_step,
+        auto_error=auto_error,
     )

@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..case.loading import resolve_case
 from ..case.model import Case
-from ..case.registry import resolve_case
-from ..errors import FirstOrderError
-from ..numbers import DEFAULT_DPS, Array, Context
-from .harness import TaylorResult, _taylor
+from ..case.points import as_point
+from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
+from ..numbers import DEFAULT_DPS, Array, Context, context
+from ..vocab import TAYLOR_PRECISIONS
+from .harness import TaylorResult, taylor_test
 
 __all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
 
@@ -36,6 +38,9 @@ class CheckResult:
         0-based indices of the wrong components.
     results : tuple of TaylorResult
         One per direction.
+    detection_bound, detection_bound_relative : float
+        The smallest error of ∇C·d, along the most sensitive direction tested, that
+        the test would have detected (absolute, and relative to ‖∇C‖).
     """
 
     verdict: str
@@ -44,6 +49,8 @@ class CheckResult:
     order_ci: tuple[float, float]
     wrong_components: tuple[int, ...]
     results: tuple[TaylorResult, ...]
+    detection_bound: float = math.inf
+    detection_bound_relative: float = math.inf
 
     @property
     def ok(self) -> bool:
@@ -65,27 +72,43 @@ class CheckResult:
             "order_ci": [None if not math.isfinite(t) else t for t in self.order_ci],
             "wrong_components": list(self.wrong_components),
             "directions": [r.to_dict() for r in self.results],
+            "detection_bound": _json(self.detection_bound),
+            "detection_bound_relative": _json(self.detection_bound_relative),
         }
         for r in self.results:
             if r.diagnosis is not None:
                 dec = r
-                out["diagnosis"] = r.diagnosis.to_frame().to_dict(orient="records")
+                out["diagnosis"] = r.diagnosis.to_records()
                 break
         out["h_min"], out["h_max"] = dec.to_dict()["h_min"], dec.to_dict()["h_max"]
         return out
 
 
+def _name(fn: Callable[..., Any], default: str) -> str:
+    name = getattr(fn, "__name__", default)
+    return default if name == "<lambda>" else name
+
+
 def _as_case(cost: Callable[..., Any], grad: Callable[..., Any], n: int, x0: Array) -> Case:
-    name = getattr(cost, "__name__", "cost")
+    name = _name(cost, "cost")
+    gname = _name(grad, "grad")
 
     def cost_fn(v: Array, ctx: Context) -> Any:
+        # Left raw: the harness names the step at which a cost raises.
         return cost(v)
 
     def grad_fn(v: Array, ctx: Context) -> Any:
-        return grad(v)
+        try:
+            return grad(v)
+        except FirstOrderError:
+            raise
+        except Exception as exc:  # a user's gradient may raise anything
+            raise CaseError(
+                f"the gradient `{gname}` raised {type(exc).__name__} at the point: {exc}."
+            ) from exc
 
     return Case(
-        name=name if name != "<lambda>" else "cost",
+        name=name,
         cost_fn=cost_fn,
         grad_fn=grad_fn,
         dim=n,
@@ -117,8 +140,10 @@ def check_gradient(
     point
         Where to test.
     precision
-        ``"float64"`` or ``"float32"`` (``"mp"`` when the functions accept mpmath
-        object arrays).
+        ``"float64"``, ``"float32"`` or ``"mp"``. In mp both functions must carry
+        mpmath numbers through (no ``float()``, ``.astype(float)`` or numpy functions
+        of them); one that does not is refused (:class:`NotApplicableError`) rather
+        than failed.
     directions
         Number of seeded random directions.
     seed
@@ -132,23 +157,57 @@ def check_gradient(
     -------
     CheckResult
         The combined verdict, the deciding r1 fit, wrong components and every test.
+
+    Raises
+    ------
+    FirstOrderError
+        For a bad point, precision or count; :class:`CaseError` for a gradient that
+        raises; :class:`NotApplicableError` for functions that cannot run in ``mp``.
     """
+    if precision not in TAYLOR_PRECISIONS:
+        raise unknown("precision", precision, TAYLOR_PRECISIONS)
     if not callable(cost) or not callable(grad):
         raise FirstOrderError("`cost` and `grad` must both be callables taking `v`.")
-    try:
-        v = np.asarray(point, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FirstOrderError(f"the `point` `{point!r}` is not numeric.") from None
-    if v.ndim != 1 or len(v) == 0:
-        raise FirstOrderError(f"the `point` must be a non-empty 1-D array, not shape {v.shape}.")
-    if not np.all(np.isfinite(v)):
-        bad = int(np.flatnonzero(~np.isfinite(v))[0])
-        raise FirstOrderError(f"the `point` has a non-finite component `v[{bad}]`.")
+    v = as_point(point)
     if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
         raise FirstOrderError(f"`directions` must be a positive integer, not `{directions}`.")
     c = _as_case(cost, grad, len(v), v)
+    if precision == "mp":
+        _refuse_lost_mp(c, v, _name(grad, "grad"))
     specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
-    return _run(c, v, "analytic", specs, precision, 50, seed)
+    return _run(c, v, "analytic", specs, precision, DEFAULT_DPS, seed)
+
+
+def _refuse_lost_mp(c: Case, v: Array, gname: str) -> None:
+    """Refuse ``mp`` for plain functions that do not carry mpmath numbers through.
+
+    A cost that returns ``float(...)`` hands the Taylor test float64 values under mp:
+    r1 then bottoms out at 1e-16, not 1e-50, and a right gradient would read as wrong.
+    So would a gradient that returns float64 numbers. Both are refused in one sentence.
+    """
+    from ..gradients.backends import gradient
+
+    mp = context("mp", DEFAULT_DPS)
+    x = mp.asarray(v)
+    for what, fn in ((f"cost `{c.name}`", c.cost), (f"gradient `{gname}`", c.grad)):
+        try:
+            out = np.asarray(fn(x, mp), dtype=object).reshape(-1)
+        except (NotApplicableError, AttributeError, TypeError) as exc:
+            cause = exc.__cause__ or exc
+            raise NotApplicableError(
+                f"the {what} cannot run in precision `mp` ({type(cause).__name__}: {cause}); "
+                "check it in `float64` or `float32`."
+            ) from exc
+        lost = next((t for t in out if not hasattr(t, "_mpf_")), None)
+        if lost is not None:
+            raise NotApplicableError(
+                f"the {what} returns `{type(lost).__name__}` for mpmath input, so precision "
+                "`mp` never reaches it (`float()`, `.astype(float)` or a numpy function); "
+                "check it in `float64` or `float32`."
+            )
+    res = gradient(c, v, backend="reference", dps=DEFAULT_DPS)
+    if not res.ok:
+        raise NotApplicableError(f"precision `mp` does not apply: {res.reason}")
 
 
 def _run(
@@ -160,13 +219,13 @@ def _run(
     for spec in specs:
         if spec == "descent":
             try:
-                res = _taylor(c, v, spec, gradient, precision, dps, None, seed, locate=True)
+                res = taylor_test(c, v, spec, gradient, precision, dps, None, seed)
             except FirstOrderError as exc:
                 if "gradient is zero" not in str(exc):
                     raise
                 continue  # descent is undefined where the gradient under test is zero
         else:
-            res = _taylor(c, v, spec, gradient, precision, dps, None, seed + k, locate=True)
+            res = taylor_test(c, v, spec, gradient, precision, dps, None, seed + k)
             k += 1
         results.append(res)
         if res.verdict == "fail":
@@ -197,7 +256,15 @@ def _combine(results: list[TaylorResult]) -> CheckResult:
         order_ci=decided.order_ci,
         wrong_components=decided.wrong_components,
         results=tuple(results),
+        detection_bound=min((r.detection_bound for r in results), default=math.inf),
+        detection_bound_relative=min(
+            (r.detection_bound_relative for r in results), default=math.inf
+        ),
     )
+
+
+def _json(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
 
 
 #: Directions :func:`detect` tests along by default.

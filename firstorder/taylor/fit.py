@@ -11,16 +11,23 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import numpy as np
 
 from ..numbers import Array
+from ..vocab import Verdict
 
 __all__ = [
+    "COEF_TOL",
+    "FAIL_TOL",
+    "PASS_TOL",
+    "Fit",
     "LogLogFit",
     "clean_window",
     "fit_loglog",
+    "fit_remainder",
     "local_orders",
     "plateau_floor",
     "t_quantile",
@@ -35,6 +42,16 @@ MIN_POINTS = 4
 MIN_DECADES = 1.0
 #: Local orders at the smallest steps of a window that must show the remainder falling.
 TRIM = 3
+#: A fit fails when its interval lies this far below the expected order.
+FAIL_TOL = 0.25
+#: A fit passes when its interval reaches the expected order within this.
+PASS_TOL = 0.25
+#: Relative disagreement of r1/h² with dᵀHd/2 that fails the coefficient check.
+COEF_TOL = 0.25
+#: Smallest clean steps used for the tail fit and the coefficient.
+TAIL = 5
+#: The order at which each remainder falls for a right gradient.
+EXPECTED = {"r0": 1, "r1": 2, "r2": 3}
 
 
 @functools.lru_cache(maxsize=256)
@@ -264,3 +281,171 @@ def window_ok(h: Array, mask: Array) -> bool:
         return False
     hw = np.asarray(h, dtype=float)[mask]
     return bool(np.log10(hw.max() / hw.min()) >= MIN_DECADES - 1e-9)
+
+
+def json_number(x: float | None) -> float | None:
+    """``x`` as a JSON number: None for None, NaN and infinities."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted order of one remainder over its clean window.
+
+    Attributes
+    ----------
+    remainder : str
+        ``"r0"``, ``"r1"`` or ``"r2"``.
+    expected_order : int
+        1, 2 or 3.
+    order : float
+        The least-squares log-log slope (NaN without a clean window).
+    order_ci : tuple of float
+        Its 95% confidence interval.
+    h_min, h_max : float
+        Bounds of the clean window (NaN without one).
+    n_points : int
+        Points in the clean window.
+    coefficient_agreement : float or None
+        Relative gap between the leading coefficient and its prediction
+        (r0/h → |∇C·d|, r1/h² → |dᵀHd|/2), None where unknown.
+    verdict : str
+        ``pass``, ``fail``, ``exact`` or ``inconclusive`` for this remainder alone
+        (the fit's outcome, not the test's verdict).
+    reason : str
+        One line saying why.
+    """
+
+    remainder: str
+    expected_order: int
+    order: float
+    order_ci: tuple[float, float]
+    h_min: float
+    h_max: float
+    n_points: int
+    coefficient_agreement: float | None = None
+    verdict: Verdict = "inconclusive"
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict of the fields."""
+        return {
+            "remainder": self.remainder,
+            "expected_order": self.expected_order,
+            "order": json_number(self.order),
+            "order_ci": [json_number(self.order_ci[0]), json_number(self.order_ci[1])],
+            "h_min": json_number(self.h_min),
+            "h_max": json_number(self.h_max),
+            "n_points": self.n_points,
+            "coefficient_agreement": json_number(self.coefficient_agreement),
+            "verdict": self.verdict,
+            "reason": self.reason,
+        }
+
+
+def fit_remainder(
+    name: str,
+    h: Array,
+    r: Array,
+    floor: Array,
+    coef_pred: float | None,
+    coef_power: int,
+) -> tuple[Fit, Array, LogLogFit | None]:
+    """Fit one remainder over its clean window and judge its order.
+
+    Parameters
+    ----------
+    name
+        ``"r0"``, ``"r1"`` or ``"r2"`` (sets the expected order).
+    h, r, floor
+        Steps (decreasing), the remainder and its measured floor.
+    coef_pred, coef_power
+        The predicted leading coefficient of ``r / h^coef_power``, where known.
+
+    Returns
+    -------
+    tuple
+        The :class:`Fit`, the window mask and the fit over the :data:`TAIL` smallest
+        clean steps (None without a window).
+    """
+    exp = EXPECTED[name]
+    mask = clean_window(h, r, floor)
+    nan = (math.nan, math.nan)
+    if not window_ok(h, mask):
+        above = int(np.sum(np.isfinite(r) & (r > SAFETY * floor)))
+        outcome: Verdict
+        outcome, n_points, why = (
+            ("exact", 0, "stays at the round-off floor over the whole range")
+            if above == 0
+            else (
+                "inconclusive",
+                int(mask.sum()),
+                "has too few clean points above the round-off floor",
+            )
+        )
+        fit = Fit(
+            name, exp, math.nan, nan, math.nan, math.nan, n_points, None, outcome, f"{name} {why}."
+        )
+        return fit, mask, None
+    hw, rw = h[mask], r[mask]
+    full = fit_loglog(hw, rw)
+    tail = fit_loglog(hw[-TAIL:], rw[-TAIL:])
+    agreement, est = _coefficient(hw, rw, floor[mask], exp, coef_pred, coef_power)
+    lo, hi = full.ci
+    if hi < exp - FAIL_TOL or tail.ci[1] < exp - FAIL_TOL:
+        which = full if hi < exp - FAIL_TOL else tail
+        part = "" if which is full else " at the smallest clean steps"
+        outcome = "fail"
+        reason = (
+            f"{name} falls at order {which.slope:.2f} "
+            f"[{which.ci[0]:.2f}, {which.ci[1]:.2f}]{part}, below the expected {exp}."
+        )
+    elif lo - PASS_TOL <= exp:
+        outcome = "pass"
+        reason = (
+            f"{name} falls at order {full.slope:.2f} [{lo:.2f}, {hi:.2f}] over "
+            f"{math.log10(full.h_max / full.h_min):.1f} decades of h."
+        )
+    else:
+        outcome = "pass"
+        reason = (
+            f"{name} falls at order {full.slope:.2f}, above the expected {exp}: "
+            "its leading term vanishes along this direction."
+        )
+    if outcome == "pass" and agreement is not None and agreement > COEF_TOL:
+        outcome = "fail"
+        what = "|∇C·d|" if name == "r0" else "|dᵀHd|/2"
+        reason = (
+            f"{name}/h^{coef_power} tends to {est:.6g}, not the predicted {what} = "
+            f"{coef_pred:.6g} (relative gap {agreement:.2g})."
+        )
+    fit = Fit(
+        name, exp, full.slope, full.ci, full.h_min, full.h_max, full.n, agreement, outcome, reason
+    )
+    return fit, mask, tail
+
+
+def _coefficient(
+    hw: Array, rw: Array, floor: Array, exp: int, coef_pred: float | None, coef_power: int
+) -> tuple[float | None, float]:
+    """Relative gap of the measured leading coefficient from its prediction.
+
+    The smallest steps whose remainder clears the floor by SAFETY² (round-off below
+    1/SAFETY² of it), so neither noise nor higher-order terms dominate. Without three
+    such steps the coefficient cannot be told from round-off and is not judged
+    (None). It is judged only where the local orders have settled at the expected
+    order: at pre-asymptotic steps higher-order terms still shift it.
+    """
+    if coef_pred is None or not coef_pred > 0:
+        return None, math.nan
+    quiet = rw > SAFETY * SAFETY * floor
+    if quiet.sum() < 3:
+        return None, math.nan
+    hq, rq = hw[quiet], rw[quiet]
+    q = local_orders(hq, rq)[-3:-1]
+    if not np.all(np.abs(q - exp) <= SETTLE_TOL):
+        return None, math.nan
+    est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
+    return abs(est / coef_pred - 1), est

@@ -8,17 +8,18 @@ failing blocks finds each wrong component in O(log n) tests.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..case.model import Case
-from ..errors import NotApplicableError
-from ..gradients.reference import reference_directional
+from ..gradients.verified import VerifiedReference, verified_partials
 from ..numbers import DEFAULT_DPS, Array, context
+from .directional import fails_along
 
 __all__ = ["Diagnosis", "locate_wrong_components"]
 
@@ -36,11 +37,16 @@ class Diagnosis:
     reference : numpy.ndarray
         Reference values there (float64).
     ratio : numpy.ndarray
-        ``analytic / reference``: −1 for a sign flip, 2 for a spurious factor 2.
+        ``analytic / reference``: −1 for a sign flip, 2 for a spurious factor 2; NaN
+        where the reference is within its error estimate of 0.
     method : str
-        How the reference was computed: ``complex-step``, ``mp`` or ``richardson``.
+        How the reference was computed: ``complex-step`` or ``mp`` where either agrees
+        with real-arithmetic differences, else ``richardson`` (see
+        :func:`~firstorder.gradients.verified.verified_partials`).
     n_tests : int
         Directional Taylor tests the bisection used.
+    error_estimate : numpy.ndarray
+        The reference's error estimate per component, by its method.
     """
 
     components: tuple[int, ...]
@@ -49,9 +55,14 @@ class Diagnosis:
     ratio: Array
     method: str
     n_tests: int
+    error_estimate: Array = field(default_factory=lambda: np.zeros(0))
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per wrong component: ``component``, ``analytic``, ``reference``, ``ratio``."""
+        """One row per wrong component: ``component``, ``analytic``, ``reference``,
+        ``ratio``, ``method`` and the reference's ``error_estimate``."""
+        err = self.error_estimate
+        if len(err) != len(self.components):
+            err = np.full(len(self.components), np.nan)
         return pd.DataFrame(
             {
                 "component": list(self.components),
@@ -59,8 +70,19 @@ class Diagnosis:
                 "reference": self.reference,
                 "ratio": self.ratio,
                 "method": self.method,
+                "error_estimate": err,
             }
         )
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """The rows of :meth:`to_frame` as JSON-able dicts (None where not finite)."""
+        return [
+            {
+                str(k): (None if isinstance(x, float) and not math.isfinite(x) else x)
+                for k, x in r.items()
+            }
+            for r in self.to_frame().to_dict(orient="records")
+        ]
 
 
 def _block_direction(n: int, block: Array, rng: np.random.Generator) -> Array:
@@ -79,6 +101,7 @@ def locate_wrong_components(
     dps: int = DEFAULT_DPS,
     seed: int = 0,
     assume_wrong: bool = False,
+    fails: Callable[[Array], bool] | None = None,
 ) -> Diagnosis:
     """Find the wrong components of ``gradient`` at ``point`` by bisection.
 
@@ -96,28 +119,30 @@ def locate_wrong_components(
         Seed of the random block directions.
     assume_wrong
         Skip the test of the whole gradient (the caller saw it fail).
+    fails
+        ``fails(d)``: whether the gradient's Taylor test fails along the direction
+        ``d`` (any length). Default: the directional test of
+        :func:`~firstorder.taylor.directional.fails_along` in ``precision``.
 
     Returns
     -------
     Diagnosis
         The wrong components with analytic and reference values and their ratio.
     """
-    from .harness import _taylor
-
     v = np.asarray(point, dtype=np.float64)
     n = len(v)
     rng = np.random.default_rng(seed + 7919)
     tests = 0
+    along = fails if fails is not None else fails_along(case, v, gradient, precision, dps)
 
-    def fails(block: Array) -> bool:
+    def block_fails(block: Array) -> bool:
         nonlocal tests
         tests += 1
         d = np.eye(n)[block[0]] if len(block) == 1 else _block_direction(n, block, rng)
-        res = _taylor(case, v, d, gradient, precision, dps, None, seed, locate=False)
-        return res.verdict == "fail"
+        return along(d)
 
     def search(block: Array, known: bool) -> list[int]:
-        if not known and not fails(block):
+        if not known and not block_fails(block):
             return []
         if len(block) == 1:
             return [int(block[0])]
@@ -126,54 +151,21 @@ def locate_wrong_components(
         if not found:
             # The block fails but neither half does on its random direction: the
             # error is too faint for block directions; test each axis instead.
-            found = [int(i) for i in block if fails(np.array([i]))]
+            found = [int(i) for i in block if block_fails(np.array([i]))]
         return found
 
     comps = tuple(sorted(search(np.arange(n), assume_wrong)))
     analytic = context(precision, dps if precision == "mp" else None).to_float(
         np.asarray(gradient)[list(comps)]
     )
-    ref, method = _reference(case, v, comps, precision, dps)
+    ref = verified_partials(case, v, comps)
+    return Diagnosis(
+        comps, analytic, ref.values, _ratio(analytic, ref), ref.method, tests, ref.error_estimate
+    )
+
+
+def _ratio(analytic: Array, ref: VerifiedReference) -> Array:
+    """``analytic / reference``; NaN where the reference cannot be told from 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = analytic / ref
-    return Diagnosis(comps, analytic, ref, ratio, method, tests)
-
-
-def _reference(
-    case: Case, v: Array, comps: tuple[int, ...], precision: str, dps: int
-) -> tuple[Array, str]:
-    """Reference partial derivatives at ``comps``: complex step, mp, or Richardson."""
-    if not comps:
-        return np.zeros(0), "none"
-    eye = np.eye(len(v))[list(comps)]
-    if case.complex_safe and precision != "mp":
-        h = 1e-100
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                vals = np.asarray(case.cost(v + 1j * h * eye, "complex128"))
-            ref = np.imag(vals) / h
-            if np.all(np.isfinite(ref)) and np.any(ref != 0):
-                return ref.astype(float), "complex-step"
-        except Exception:  # noqa: BLE001 - a cost that cannot take complex numbers
-            pass
-    try:
-        out = reference_directional(case, v, eye, dps=max(dps, 30))
-        return context("mp", max(dps, 30)).to_float(out), "mp"
-    except (NotApplicableError, TypeError, AttributeError):
-        pass
-    return _richardson(case, v, eye), "richardson"
-
-
-def _richardson(case: Case, v: Array, eye: Array) -> Array:
-    """Central differences with two Richardson steps, in float64 (the last resort)."""
-    scale = max(1.0, float(np.max(np.abs(v))))
-    h = 1e-2 * scale
-    ests = []
-    for k in range(3):
-        hk = h / 2**k
-        up = np.asarray(case.cost(v + hk * eye, "float64"))
-        dn = np.asarray(case.cost(v - hk * eye, "float64"))
-        ests.append((up - dn) / (2 * hk))
-    a = [(4 * ests[k + 1] - ests[k]) / 3 for k in range(2)]
-    return (16 * a[1] - a[0]) / 15
+        ratio = analytic / ref.values
+    return np.where(np.abs(ref.values) > ref.error_estimate, ratio, np.nan)

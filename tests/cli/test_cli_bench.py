@@ -22,6 +22,8 @@ def test_bench_with_peers_writes_table_markdown_and_plots(tmp_path):
         "--backend",
         "central",
         "--backend",
+        "central@rule",
+        "--backend",
         "complex-step",
         "--peers",
         "--repeats",
@@ -57,15 +59,22 @@ def test_bench_with_peers_writes_table_markdown_and_plots(tmp_path):
         assert col in frame
     assert (frame["min_time"] <= frame["median_time"]).all()
     assert (frame["median_time"] <= frame["max_time"]).all()
-    # nfev: 2n for central, n for the complex step, as points evaluated
-    central = frame[frame["backend"] == "central"].set_index("n")["nfev"]
+    # nfev: 2n for central with SciPy's rule, n for the complex step, as points
+    # evaluated; the automatic step adds its search, which every timed call repeats
+    central = frame[frame["backend"] == "central@rule"].set_index("n")["nfev"]
     assert central.to_dict() == {10: 20, 20: 40}
+    auto = frame[frame["backend"] == "central"].set_index("n")
+    assert (auto["nfev"] > central).all() and set(auto["step_rule"]) == {"auto"}
+    assert (auto["warm_time"] <= auto["median_time"]).all()
     cs = frame[frame["backend"] == "complex-step"]
     assert (cs["rel_error"] <= 8 * np.finfo(float).eps).all()
     # the same error as SciPy's same formula, to a few ulps of the truncation error
     pairs = speed_ratios(frame)
-    row = pairs[(pairs["ours"] == "central") & (pairs["peer"] == "scipy-3point")]
+    row = pairs[(pairs["ours"] == "central@rule") & (pairs["peer"] == "scipy-3point")]
     assert np.allclose(row["our_error"], row["peer_error"], rtol=0.1)
+    # the automatic step is no less accurate than SciPy's rule
+    row = pairs[(pairs["ours"] == "central") & (pairs["peer"] == "scipy-3point")]
+    assert (row["our_error"] <= row["peer_error"]).all()
     md = (folder / "bench.md").read_text()
     assert "Speed ratios" in md and "scipy-3point" in md
     meta = json.loads((folder / "run.json").read_text())
@@ -88,7 +97,8 @@ def test_bench_bad_input_exits_2_and_writes_nothing(tmp_path):
 
 def test_bench_jobs_runs_each_case_and_size_in_worker_processes(tmp_path):
     out = tmp_path / "reports"
-    args = ["--case", "ext_rosenbrock", "--sizes", "10,20", "--backend", "central"]
+    # the fixed rule: 2n evaluations per gradient, nothing spent on a step search
+    args = ["--case", "ext_rosenbrock", "--sizes", "10,20", "--backend", "central@rule"]
     res = run_cli("bench", *args, "--repeats", "1", "--jobs", "2", "--out", str(out), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     frame = pd.read_csv(out / "latest" / "bench.csv")

@@ -68,11 +68,12 @@ def test_user_case_with_cases_option(tmp_path):
     assert "my_bowl" in res.stdout
 
 
-def test_broken_case_file_is_named_and_the_rest_still_list(tmp_path):
+def test_broken_case_file_is_named_and_nothing_else_is_listed(tmp_path):
+    """Bad input stops before any work: the error only, exit 2 (issue 13, item 6)."""
     (tmp_path / "broken.py").write_text("x = 1\ndef f(:\n")
     res = run_cli("list", "--cases", "broken.py", cwd=tmp_path)
     assert res.returncode == 2
-    assert "seed" in res.stdout
+    assert res.stdout == ""
     assert f"{tmp_path / 'broken.py'}:2: SyntaxError" in res.stderr
     assert "Traceback" not in res.stderr
 

@@ -90,7 +90,7 @@ def test_a_failing_run_exits_1_and_names_the_failure(tmp_path):
     assert "`wrong_bowl` · analytic · float64" in summary
     assert "wrong components: 1" in summary
     orders = pd.read_csv(out / "latest" / "orders.csv")
-    verdicts = orders[orders["remainder"] == "r1"].set_index("backend")["test_verdict"]
+    verdicts = orders[orders["remainder"] == "r1"].set_index("backend")["verdict"]
     assert verdicts["analytic"] == "fail" and verdicts["central"] == "pass"
 
 

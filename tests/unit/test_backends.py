@@ -11,6 +11,7 @@ import pytest
 
 import firstorder as fo
 from firstorder.gradients.backends import BACKENDS, DEFAULT_CHUNK_BYTES, backends_frame
+from firstorder.gradients.finite_difference import clear_step_cache
 
 ORDERS = {
     "forward": 1,
@@ -40,14 +41,22 @@ def rel_error(values, case, point=None):
     return float(max(abs(a - b) for a, b in zip(got, ref, strict=True)) / scale)
 
 
+#: The fixed rule for every stepped backend; the automatic step for the one- and
+#: two-sided differences. (The automatic steps of the high-order stencils rest on a
+#: modelled derivative, and Richardson's goal is numdifftools' accuracy: see
+#: tests/unit/test_auto_steps.py.)
+BALANCED = [(b, "rule") for b in ORDERS] + [(b, "auto") for b in ("forward", "backward", "central")]
+
+
 @pytest.mark.parametrize("precision", ["float64", "float32", "mp"])
-@pytest.mark.parametrize("backend", list(ORDERS))
+@pytest.mark.parametrize(("backend", "step"), BALANCED)
 @pytest.mark.parametrize("cc", smooth_cases(), ids=lambda c: c.name)
-def test_default_steps_reach_the_balanced_error(cc, backend, precision):
+def test_steps_reach_the_balanced_error(cc, backend, step, precision):
+    """The step reaches the error ``K·eps^(p/(p+1))`` of a balanced formula."""
     case = cc
     p = ORDERS[backend]
     eps = float(fo.context(precision).eps)
-    res = fo.gradient(case, backend=backend, precision=precision)
+    res = fo.gradient(case, backend=backend, precision=precision, step=step)
     assert res.ok and res.precision == precision
     if precision == "float32":
         assert res.values.dtype == np.float32
@@ -112,7 +121,19 @@ def test_nfev_counts():
         "analytic": 0,
     }
     for name, count in expected.items():
-        assert fo.gradient(c, x, backend=name).nfev == count, name
+        assert fo.gradient(c, x, backend=name, step="rule").nfev == count, name
+
+
+def test_nfev_counts_the_step_search_once_per_point():
+    c = L.ext_rosenbrock
+    x = c.point(n=12)
+    clear_step_cache()
+    first = fo.gradient(c, x, backend="central")
+    again = fo.gradient(c, x, backend="central")
+    other = fo.gradient(c, x, backend="forward")
+    assert first.step_rule == "auto" and first.nfev > 2 * 12
+    assert again.nfev == 2 * 12 and other.nfev == 12 + 1
+    np.testing.assert_array_equal(first.values, again.values)
 
 
 class Recording:
@@ -212,7 +233,7 @@ def test_default_steps_follow_the_formula(precision):
     for name, p in ORDERS.items():
         if name == "richardson":
             continue
-        res = fo.gradient(c, x, backend=name, precision=precision)
+        res = fo.gradient(c, x, backend=name, precision=precision, step="rule")
         want = eps ** (1 / (p + 1)) * np.maximum(1, np.abs(x))
         # The representable step (x + h) − x differs from h by at most an ulp of x.
         np.testing.assert_allclose(res.steps, want, rtol=0, atol=2 * eps * np.max(np.abs(x)))

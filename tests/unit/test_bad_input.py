@@ -412,3 +412,271 @@ def test_interrupted_bench_leaves_earlier_reports_intact(tmp_path: Path, sig: in
     assert finals == [out / latest]
     if sig != signal.SIGKILL:
         assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
+
+
+# -- issue 13: no wrong number, one-line errors ------------------------------------------
+
+# Users' plain functions the way people write them: each ends with a true number (a right
+# gradient passes, a sign-flipped component reads ratio -1 against a verified
+# reference) or with a one-line refusal.
+MATRIX = """
+import numpy as np
+
+A = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+X = np.linspace(0.0, 3.0, 8)
+Y = np.sin(X) + 0.1 * np.cos(3 * X)
+
+def flip(grad, i):
+    def g(v):
+        out = np.array(grad(v), dtype=float)
+        out[i] = -out[i]
+        return out
+    return g
+
+def as_float(v):
+    return float(np.sum(v**4) + v[0] * v[1])
+
+def as_float_grad(v):
+    g = 4 * v**3
+    g[0] += v[1]
+    g[1] += v[0]
+    return g
+
+def _kernel(v):
+    ell, sf, sn = np.exp(v[0]), np.exp(v[1]), np.exp(v[2])
+    d = X[:, None] - X[None, :]
+    E = np.exp(-0.5 * d**2 / ell**2)
+    return sf**2 * E + (sn**2 + 1e-8) * np.eye(len(X)), d, E
+
+def cholesky(v):
+    L = np.linalg.cholesky(_kernel(v)[0])
+    a = np.linalg.solve(L.T, np.linalg.solve(L, Y))
+    return 0.5 * Y @ a + np.sum(np.log(np.diag(L)))
+
+def cholesky_grad(v):
+    K, d, E = _kernel(v)
+    Ki = np.linalg.inv(K)
+    a = Ki @ Y
+    W = Ki - np.outer(a, a)
+    ell, sf, sn = np.exp(v[0]), np.exp(v[1]), np.exp(v[2])
+    dK = [sf**2 * E * d**2 / ell**2, 2 * sf**2 * E, 2 * sn**2 * np.eye(len(X))]
+    return np.array([0.5 * np.sum(W * D) for D in dK])
+
+def solve(v):
+    return np.sum(np.linalg.solve(A + np.diag(v**2), np.ones(3)))
+
+def solve_grad(v):
+    z = np.linalg.solve(A + np.diag(v**2), np.ones(3))
+    w = np.linalg.solve((A + np.diag(v**2)).T, np.ones(3))
+    return -w * z * 2 * v
+
+def det(v):
+    return np.linalg.det(A + np.diag(v))
+
+def det_grad(v):
+    M = A + np.diag(v)
+    return np.linalg.det(M) * np.diag(np.linalg.inv(M))
+
+def absval(v):
+    return np.sum(np.abs(v) ** 3)
+
+def absval_grad(v):
+    return 3 * v * np.abs(v)
+
+def maxof(v):
+    return max(v[0], v[1]) ** 2 + v[2] ** 2
+
+def maxof_grad(v):
+    return np.array([2 * v[0], 0.0, 2 * v[2]])
+
+def real(v):
+    return np.real(np.sum(v**3))
+
+def real_grad(v):
+    return 3 * v**2
+
+def raises(v):
+    raise RuntimeError("boom")
+
+def past_end(v):
+    return v[0] ** 2 + v[3]
+
+def past_end_grad(v):
+    return np.array([2 * v[0], 0.0, 0.0, 1.0])[v[3] * 0 == 0]
+
+for _name in ("as_float", "cholesky", "solve", "det", "absval", "maxof", "real"):
+    globals()[_name + "_flip"] = flip(globals()[_name + "_grad"], 2 if _name != "cholesky" else 0)
+"""
+
+POINT = [0.5, -1.0, 1.5]
+GP_POINT = [0.1, 0.2, -1.0]
+# (cost, point, component flipped, ratio tolerance)
+TRUE_NUMBER_ROWS = [
+    ("as_float", POINT, 2, 1e-6),
+    ("cholesky", GP_POINT, 0, 1e-4),
+    ("solve", POINT, 2, 1e-6),
+    ("det", POINT, 2, 1e-6),
+    ("absval", POINT, 2, 1e-6),
+    ("maxof", POINT, 2, 1e-6),
+    ("real", POINT, 2, 1e-6),
+]
+
+
+@pytest.fixture()
+def matrix(tmp_path: Path):
+    (tmp_path / "user.py").write_text(MATRIX)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"matrix_{id(tmp_path)}", tmp_path / "user.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.folder = tmp_path
+    return mod
+
+
+@pytest.mark.parametrize(
+    ("name", "point", "flip", "rtol"), TRUE_NUMBER_ROWS, ids=[r[0] for r in TRUE_NUMBER_ROWS]
+)
+def test_users_functions_end_with_a_true_number(matrix, name, point, flip, rtol) -> None:
+    cost, grad, bad = (getattr(matrix, name + s) for s in ("", "_grad", "_flip"))
+    assert fo.check_gradient(cost, grad, point).verdict == "pass"
+    res = fo.check_gradient(cost, bad, point)
+    assert res.verdict == "fail" and res.wrong_components == (flip,)
+    diag = next(r.diagnosis for r in res.results if r.diagnosis is not None)
+    assert np.isfinite(diag.reference[0]) and diag.reference[0] != 0
+    assert diag.ratio[0] == pytest.approx(-1, rel=rtol), diag.to_frame()
+    # the same through the CLI, whose JSON names the method and its error estimate
+    out = run_cli(
+        "check",
+        f"user.py:{name}",
+        f"user.py:{name}_flip",
+        "--point",
+        ",".join(map(str, point)),
+        "--format",
+        "json",
+        cwd=matrix.folder,
+    )
+    assert out.returncode == 1, out.stderr
+    row = __import__("json").loads(out.stdout)["diagnosis"][0]
+    assert {"component", "analytic", "reference", "ratio", "method", "error_estimate"} <= set(row)
+    assert row["component"] == flip and row["ratio"] == pytest.approx(-1, rel=rtol)
+
+
+REFUSAL_ROWS = [
+    # (cost, grad, point, precision, error class, message)
+    ("as_float", "as_float_grad", POINT, "mp", fo.NotApplicableError, r"returns `float` for mp"),
+    ("cholesky", "cholesky_grad", GP_POINT, "mp", fo.NotApplicableError, r"precision `mp`"),
+    ("as_float", "raises", POINT, "float64", fo.CaseError, r"gradient `raises` raised Runtime"),
+    ("raises", "as_float_grad", POINT, "float64", fo.FirstOrderError, r"raised RuntimeError"),
+    ("past_end", "as_float_grad", POINT, "float64", fo.FirstOrderError, r"raised IndexError"),
+    ("as_float", "past_end_grad", POINT, "float64", fo.CaseError, r"raised IndexError"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cost", "grad", "point", "precision", "error", "match"),
+    REFUSAL_ROWS,
+    ids=[f"{r[0]}-{r[1]}-{r[3]}" for r in REFUSAL_ROWS],
+)
+def test_users_functions_end_with_a_one_line_refusal(
+    matrix, cost, grad, point, precision, error, match
+) -> None:
+    """Before: a FAIL of a right gradient under mp (every reference 0.0), tracebacks
+    for a gradient that raises."""
+    from firstorder.testing import assert_gradient
+
+    f, g = getattr(matrix, cost), getattr(matrix, grad)
+    with pytest.raises(error, match=match):
+        fo.check_gradient(f, g, point, precision=precision)
+    with pytest.raises(error, match=match):
+        assert_gradient(f, g, point, precision=precision)
+    res = run_cli(
+        "check",
+        f"user.py:{cost}",
+        f"user.py:{grad}",
+        "--point",
+        ",".join(map(str, point)),
+        "--precision",
+        precision,
+        cwd=matrix.folder,
+    )
+    _cli_error(res, match)
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_check_help_lists_the_precisions_it_accepts(tmp_path: Path) -> None:
+    res = run_cli("check", "--help", cwd=tmp_path)
+    assert "float64, float32, mp" in " ".join(res.stdout.split())
+    with pytest.raises(fo.FirstOrderError, match=r"unknown precision `complex128`"):
+        fo.check_gradient(lambda v: float(v @ v), lambda v: 2 * v, [1.0], precision="complex128")
+
+
+@pytest.mark.parametrize("command", ["show", "taylor"])
+def test_numpy_function_under_mp_is_one_line(files: Path, command: str) -> None:
+    """Before: a 30-line traceback from mpmath's missing `exp` method."""
+    args = ["--precision", "mp"] if command == "taylor" else []
+    res = run_cli(command, "numpy_exp", "--cases", "nomp.py", *args, cwd=files)
+    _cli_error(res, r"numpy's `exp`.*write it as `ctx.exp`")
+    assert len(res.stderr.strip().splitlines()) == 1
+    c = fo.load_cases(files / "nomp.py")["numpy_exp"]
+    with pytest.raises(fo.NotApplicableError, match=r"`ctx.exp`"):
+        fo.taylor_test(c, precision="mp")
+
+
+NEGATIVE_ROWS = [
+    ["taylor", "seed", "--point", "-0.5,1", "--direction", "-1,-0.5"],
+    ["taylor", "seed", "--point=-0.5,1", "--direction", "-.5,1e-1"],
+    ["check", "user.py:cost", "user.py:grad", "--point", "-0.5,1,2"],
+    ["sweep", "seed", "--point", "-0.5,-1", "--backend", "central", "--out", "r"],
+]
+
+
+@pytest.mark.parametrize("args", NEGATIVE_ROWS, ids=["taylor", "taylor-eq", "check", "sweep"])
+def test_negative_coordinates_are_values_not_options(files: Path, args: list[str]) -> None:
+    """Before: `argument --point: expected one argument`."""
+    res = run_cli(*args, cwd=files)
+    assert res.returncode == 0, res.stderr
+    if args[0] == "taylor":
+        assert "PASS" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "--cases", "/nope/x.py", "--case", "seed"], ["list", "--cases", "missing.py"]],
+    ids=["run", "list"],
+)
+def test_a_case_path_that_does_not_load_stops_before_any_work(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """Before: `run` ran anyway, moved `latest` and exited 1; `list` printed the table."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "keep").mkdir()
+    os.symlink("keep", out / "latest")
+    res = run_cli(*args, "--out", str(out), cwd=tmp_path) if args[0] == "run" else None
+    res = res or run_cli(*args, cwd=tmp_path)
+    _cli_error(res, r"does not exist")
+    assert res.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == ["keep", "latest"]
+    assert os.readlink(out / "latest") == "keep"
+
+
+def test_a_grid_with_no_taylor_test_says_why(tmp_path: Path) -> None:
+    """Before: `0 Taylor tests: none.` and exit 0."""
+    why = r"no Taylor test: in `mp` only `analytic`, `reference` get a Taylor test"
+    with pytest.raises(fo.FirstOrderError, match=why):
+        fo.run(backends=["central4"], precisions=["mp"], dps=80)
+    res = run_cli(
+        "run",
+        "--backend",
+        "central4",
+        "--precision",
+        "mp",
+        "--dps",
+        "80",
+        "--out",
+        "r",
+        cwd=tmp_path,
+    )
+    _cli_error(res, why)
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())

@@ -11,7 +11,7 @@ from firstorder.studies.bench import bench_gradients
 
 
 def test_bench_table():
-    backends = ["central", "complex-step", "forward"]
+    backends = ["central", "central@rule", "complex-step", "forward"]
     frame = bench_gradients(
         [L.ext_rosenbrock, "squire_trapp"], sizes=[4, 8], backends=backends, repeats=2
     )
@@ -29,9 +29,15 @@ def test_bench_table():
         "rel_error",
         "truth",
         "status",
+        "step_rule",
+        "warm_time",
     } <= set(frame.columns)
     row = frame.set_index(["case", "n", "backend"])
-    assert row.loc[("local_ext_rosenbrock", 8, "central"), "nfev"] == 16
+    assert row.loc[("local_ext_rosenbrock", 8, "central@rule"), "nfev"] == 16
+    assert row.loc[("local_ext_rosenbrock", 8, "central@rule"), "step_rule"] == "rule"
+    # the automatic step's search is in every timed call, and counted
+    assert row.loc[("local_ext_rosenbrock", 8, "central"), "nfev"] > 16
+    assert row.loc[("local_ext_rosenbrock", 8, "central"), "step_rule"] == "auto"
     assert row.loc[("squire_trapp", 1, "complex-step"), "rel_error"] <= 8 * np.finfo(float).eps
     assert (frame["min_time"] <= frame["median_time"]).all()
     assert (frame["median_time"] <= frame["max_time"]).all()
@@ -47,6 +53,8 @@ def test_bench_truth_without_analytic_gradient():
 def test_bench_bad_input():
     with pytest.raises(fo.FirstOrderError, match="unknown backend"):
         bench_gradients(["squire_trapp"], backends=["nope"])
+    with pytest.raises(fo.FirstOrderError, match="step rule"):
+        bench_gradients(["squire_trapp"], backends=["analytic@rule"])
     with pytest.raises(fo.FirstOrderError, match="`repeats`"):
         bench_gradients(["squire_trapp"], repeats=0)
 

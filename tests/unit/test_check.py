@@ -84,3 +84,44 @@ def test_detect_tests_descent_and_random_directions():
     assert res.verdict == "fail" and res.wrong_components == (i,), res.reason
     # Along descent, the error of ∇C·d is δ g_i²/‖g‖: the first direction decides.
     assert len(res.results) == 1
+
+
+def _poly(v):
+    """Plain arithmetic only: mpmath numbers pass through it unchanged."""
+    return np.sum(v**4) + v[0] * v[1]
+
+
+def _poly_grad(v):
+    g = 4 * v**3
+    g[0] = g[0] + v[1]
+    g[1] = g[1] + v[0]
+    return g
+
+
+def test_mp_runs_for_functions_that_carry_mp_numbers():
+    """mp is refused only where it cannot reach the function: plain arithmetic gets it,
+    and its window spans the decades only mp has."""
+    res = fo.check_gradient(_poly, _poly_grad, [0.5, 1.0, 1.5], precision="mp")
+    assert res.verdict == "pass", res.reason
+    assert all(np.log10(r.h_max / r.h_min) > 15 for r in res.results)
+
+    def wrong(v):
+        g = _poly_grad(v)
+        g[1] = -g[1]
+        return g
+
+    bad = fo.check_gradient(_poly, wrong, [0.5, 1.0, 1.5], precision="mp")
+    assert bad.verdict == "fail" and bad.wrong_components == (1,)
+    diag = next(r.diagnosis for r in bad.results if r.diagnosis is not None)
+    assert diag.ratio[0] == pytest.approx(-1, rel=1e-12)
+    assert diag.method in ("complex-step", "mp")
+
+
+def test_mp_refuses_a_float_gradient_rather_than_failing_it():
+    """A right gradient computed in float64 would read as wrong at mp's 50 digits."""
+
+    def float_grad(v):
+        return np.array([float(t) for t in _poly_grad(v)])
+
+    with pytest.raises(fo.NotApplicableError, match=r"gradient `float_grad` returns `float`"):
+        fo.check_gradient(_poly, float_grad, [0.5, 1.0, 1.5], precision="mp")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import firstorder as fo
-from firstorder.taylor.harness import RESOLVABLE, _taylor
+from firstorder.taylor.harness import RESOLVABLE, taylor_test
 
 DRAWS = 200
 #: Draws, digits and largest dimension of the mp false-alarm test.
@@ -36,7 +36,7 @@ def test_no_false_alarm_over_seeded_draws(case):
     for k, v in enumerate(points):
         # Directions vary with k: random ones, and every coordinate axis in turn.
         direction = "random" if k % 2 else f"e{(k // 2) % len(v)}"
-        res = _taylor(case, v, direction, "analytic", "float64", 50, None, k, locate=False)
+        res = taylor_test(case, v, direction, "analytic", "float64", 50, None, k, locate=False)
         verdicts[res.verdict] += 1
         assert res.verdict != "fail", (k, res.reason)
         assert res.verdict == want or _justified(res, case), (k, res.reason)
@@ -51,7 +51,7 @@ def test_no_false_alarm_in_mp(case):
     want = "exact" if "linear" in case.tags else "pass"
     for k, v in enumerate(case.random_points(MP_DRAWS, seed=2027)):
         direction = "random" if k % 2 else f"e{(k // 2) % len(v)}"
-        res = _taylor(case, v, direction, "analytic", "mp", MP_DPS, None, k, locate=False)
+        res = taylor_test(case, v, direction, "analytic", "mp", MP_DPS, None, k, locate=False)
         assert res.verdict == want or _justified(res, case), (k, res.reason)
 
 

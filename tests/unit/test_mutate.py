@@ -96,7 +96,7 @@ def test_mutate_bad_input(tmp_path) -> None:
     with pytest.raises(fo.FirstOrderError, match="unknown precision `quad`"):
         fo.mutate(["seed"], precisions=["quad"])
     res = run_cli("mutate", "--tag", "no-such-tag", "--out", str(tmp_path / "r"), cwd=tmp_path)
-    assert res.returncode == 2 and "no case has tag" in res.stderr
+    assert res.returncode == 2 and "unknown tag `no-such-tag`" in res.stderr
     assert not (tmp_path / "r" / "latest").exists()
 
 

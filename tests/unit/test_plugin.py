@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -40,8 +44,43 @@ def test_wrong():
 
 
 def test_plugin_is_registered_through_the_pytest11_entry_point() -> None:
-    eps = metadata.entry_points(group="pytest11")
-    assert any(ep.value == "firstorder.testing" for ep in eps)
+    """pyproject names the hooks-only module; what this environment installed (which
+    may predate the move) provides the hooks either way."""
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    entry = tomllib.loads(pyproject.read_text())["project"]["entry-points"]["pytest11"]
+    assert entry == {"firstorder": "firstorder._pytest_plugin"}
+    installed = [ep for ep in metadata.entry_points(group="pytest11") if ep.name == "firstorder"]
+    assert installed
+    module = installed[0].load()
+    assert callable(module.pytest_configure) and callable(module.pytest_generate_tests)
+
+
+HEAVY = ("pandas", "mpmath", "scipy", "matplotlib")
+
+
+@pytest.mark.parametrize("module", ["firstorder._pytest_plugin", "firstorder"])
+def test_loading_the_plugin_imports_nothing_heavy(module: str) -> None:
+    """Every pytest session of every project in the environment loads the plugin."""
+    code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(fo.__file__).resolve().parents[1])},
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_public_names_load_on_first_use() -> None:
+    assert sorted(fo.__all__) == sorted(set(fo.__all__)) and len(fo.__all__) == 33
+    for name in fo.__all__:
+        assert getattr(fo, name) is not None
+    assert callable(fo.case) and fo.case.__module__ == "firstorder.case.model"
+    with pytest.raises(AttributeError, match="no attribute `nope`"):
+        _ = fo.nope
 
 
 def test_user_suite_fails_with_readable_message_naming_the_component(
@@ -58,7 +97,10 @@ def test_user_suite_fails_with_readable_message_naming_the_component(
         ]
     )
     # the ratio of a sign slip is -1
-    assert any(re.search(r"\s2\s+\S+\s+\S+\s+-1$", line) for line in result.stdout.lines)
+    assert any(
+        re.search(r"\s2\s+\S+\s+\S+\s+-1\s+(richardson|complex-step|mp) ± \S+$", line)
+        for line in result.stdout.lines
+    )
 
 
 def test_marker_parametrises_over_registered_cases_by_tag(pytester: pytest.Pytester) -> None:
@@ -91,7 +133,7 @@ def test_order(firstorder_case):
     )
     result = pytester.runpytest("-q", "-p", "no:cacheprovider")
     assert result.ret != 0
-    result.stdout.fnmatch_lines(["*no registered case has tag `no-such-tag`*mgh*"])
+    result.stdout.fnmatch_lines(["*unknown tag `no-such-tag`*choose from*mgh*"])
 
 
 def test_assert_gradient_returns_the_check_on_success() -> None:
@@ -111,3 +153,61 @@ def test_assert_gradient_raises_on_missing_factor_two() -> None:
 def test_assert_taylor_order_on_a_registered_name() -> None:
     res = assert_taylor_order("rosenbrock", precision="mp")
     assert res.verdict == "pass"
+
+
+def test_one_selector_behind_the_marker_the_grid_and_mutation(registry: fo.Registry) -> None:
+    """`select_cases`, `run` and `mutate` pick through `Registry.select`: the same
+    cases, the same sentence for a tag nobody has."""
+    by_registry = registry.select(tags=["mgh"], has_hessian=True)
+    assert select_cases(registry, tag="mgh", has_hessian=True) == by_registry
+    assert all(c.has_hessian and "mgh" in c.tags for c in by_registry)
+    for pick in (
+        lambda: select_cases(registry, tag="no-such-tag"),
+        lambda: fo.mutate(tags=["no-such-tag"], registry=registry),
+        lambda: fo.run(tags=["no-such-tag"]),
+    ):
+        with pytest.raises(fo.FirstOrderError, match=r"unknown tag `no-such-tag`; choose from"):
+            pick()
+    with pytest.raises(fo.FirstOrderError, match=r"no case among those named has the tags"):
+        registry.select(["seed"], ["mgh"])
+
+
+def test_one_point_validator_behind_taylor_gradient_and_check() -> None:
+    """The same bad point gets the same sentence from every entry."""
+    from firstorder.case.points import as_point
+
+    c = fo.resolve_case("seed")
+    for bad, match in (
+        ([1.0, float("nan")], r"the `point` has a non-finite component `v\[1\]`"),
+        ([[1.0, 2.0]], r"the `point` must be a non-empty 1-D array"),
+        (["a", "b"], r"the `point` `\['a', 'b'\]` is not an array of numbers"),
+    ):
+        for call in (
+            lambda p: as_point(p, c),
+            lambda p: fo.taylor_test(c, p),
+            lambda p: fo.gradient(c, p),
+            lambda p: fo.check_gradient(lambda v: float(v @ v), lambda v: 2 * v, p),
+        ):
+            with pytest.raises(fo.FirstOrderError, match=match):
+                call(bad)
+    with pytest.raises(fo.FirstOrderError, match=r"the `point` has length 3 but case `seed`"):
+        fo.gradient(c, [1.0, 2.0, 3.0])
+
+
+def test_the_hooks_only_module_alone_provides_marker_and_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    """Whatever entry point this environment installed, the new module does the job."""
+    pytester.makepyfile(
+        test_cases="""
+import pytest
+
+@pytest.mark.firstorder_cases(names=["seed", "rosenbrock"])
+def test_named(firstorder_case):
+    assert firstorder_case.name in ("seed", "rosenbrock")
+"""
+    )
+    result = pytester.runpytest(
+        "-q", "-p", "no:cacheprovider", "-p", "no:firstorder", "-p", "firstorder._pytest_plugin"
+    )
+    result.assert_outcomes(passed=2)

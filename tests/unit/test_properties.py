@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import firstorder as fo
-from firstorder.case.registry import _close
+from firstorder.case.validation import _close
 from firstorder.taylor.harness import PASS_TOL
 
 BATCH_RTOL = 1e3 * np.finfo(float).eps

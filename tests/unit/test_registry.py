@@ -183,3 +183,92 @@ def test_membership_does_not_raise_for_unknown_names() -> None:
     registry = fo.load_cases()
     assert "seed" in registry
     assert "no-such-case" not in registry
+
+
+# -- user files run as Python would run them, and cases that travel to workers ---------------
+
+BESIDE = '''
+from firstorder import case
+
+from {helper} import SCALE
+
+
+@case(name="{name}", x0=[1.0, 2.0])
+def c(v, ctx):
+    """A scaled bowl."""
+    return SCALE * (v[..., 0] ** 2 + v[..., 1] ** 2)
+
+
+@c.gradient
+def _(v, ctx):
+    return 2 * SCALE * v
+'''
+
+
+def test_a_user_file_imports_a_module_beside_it(tmp_path):
+    write(tmp_path, "helper_beside_a.py", "SCALE = 3.0\n")
+    path = write(tmp_path, "model.py", BESIDE.format(helper="helper_beside_a", name="beside_a"))
+    reg = fo.load_cases(path, builtin=False, entry_points=False, strict=True)
+    np.testing.assert_array_equal(reg["beside_a"].grad([1.0, 2.0]), [6.0, 12.0])
+
+
+def test_check_imports_a_module_beside_the_user_file(tmp_path):
+    from fo_support import run_cli
+
+    write(tmp_path, "helpers.py", "def square(v):\n    return v * v\n")
+    write(
+        tmp_path,
+        "model.py",
+        """
+        import numpy as np
+        from helpers import square
+
+        def cost(x):
+            return np.sum(square(np.asarray(x)))
+
+        def grad(x):
+            return 2 * np.asarray(x)
+        """,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    res = run_cli("check", "../model.py:cost", "../model.py:grad", "--point", "1,2", cwd=elsewhere)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("PASS")
+
+
+def test_a_user_file_travels_with_its_helpers_as_text(tmp_path, monkeypatch):
+    from firstorder.case import shipping
+    from firstorder.case.loading import load_origin
+
+    write(tmp_path, "helper_beside_b.py", "SCALE = 2.0\n")
+    path = write(tmp_path, "model.py", BESIDE.format(helper="helper_beside_b", name="beside_b"))
+    reg = fo.load_cases(path, builtin=False, entry_points=False, strict=True)
+    origin = reg.origins["beside_b"]
+    assert origin.kind == "bundle"
+    assert [rel for rel, _ in origin.bundle.files] == ["helper_beside_b.py", "model.py"]
+    # as a worker elsewhere would: nothing loaded in this process, the files gone
+    monkeypatch.setattr(shipping, "_LOCAL", {})
+    monkeypatch.setattr(shipping.tempfile, "gettempdir", lambda: str(tmp_path / "worker-tmp"))
+    path.unlink()
+    (tmp_path / "helper_beside_b.py").unlink()
+    monkeypatch.delitem(__import__("sys").modules, "helper_beside_b")
+    c = load_origin("beside_b", origin)
+    assert str(tmp_path / "worker-tmp") in c.source
+    np.testing.assert_array_equal(c.grad([1.0, 2.0]), [4.0, 8.0])
+
+
+def test_builtin_and_entry_point_origins_fail_in_one_line_without_a_name_list():
+    from firstorder.case.loading import load_origin
+    from firstorder.case.shipping import CaseOrigin, WorkerError
+
+    assert load_origin("rosenbrock", CaseOrigin.BUILTIN).name == "rosenbrock"
+    with pytest.raises(WorkerError) as missing:
+        load_origin("not_built_in", CaseOrigin.BUILTIN)
+    assert "`not_built_in`" in str(missing.value) and "rosenbrock" not in str(missing.value)
+    gone = CaseOrigin.from_entry_point("theirs", "their_pkg.cases:all", "their-pkg")
+    with pytest.raises(WorkerError) as absent:
+        load_origin("their_case", gone)
+    text = str(absent.value)
+    assert "\n" not in text
+    assert "`their-pkg`" in text and "`their_case`" in text and "install it on every worker" in text

@@ -116,7 +116,7 @@ def test_a_small_grid_passes_and_fills_every_table(serial):
     # 2 cases × (3 backends in float64 at 2 points + analytic in mp at x0), 1 direction
     assert len(tests) == 2 * (3 * 2 + 1)
     assert set(tests[tests["precision"] == "mp"]["point"]) == {0}
-    assert set(tests["test_verdict"]) <= {"pass", "exact"}
+    assert set(tests["verdict"]) <= {"pass", "exact"}
     assert serial.ok and serial.failures.empty
     assert set(serial.orders["remainder"]) >= {"r0", "r1"}
     g = serial.gradients
@@ -153,7 +153,7 @@ def test_a_dask_local_cluster_gives_identical_results(serial):
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
+            n_workers=1, processes=False, threads_per_worker=1, dashboard_address="127.0.0.1:0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -168,10 +168,10 @@ def test_extra_case_paths_reach_the_workers_and_wrong_gradients_fail(tmp_path):
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         result = fo.run(["wrong_bowl"], **kw, backends=["analytic", "central"], executor=pool)
     tests = result.tests.set_index("backend")
-    assert tests.loc["analytic", "test_verdict"] == "fail"
+    assert tests.loc["analytic", "verdict"] == "fail"
     assert tests.loc["analytic", "wrong_components"] == "1"
     assert tests.loc["analytic", "located"].startswith("[1] analytic -2.25, reference -1.5")
-    assert tests.loc["central", "test_verdict"] == "pass"
+    assert tests.loc["central", "verdict"] == "pass"
     assert not result.ok and list(result.failures["case"]) == ["wrong_bowl"]
     g = result.gradients.set_index("backend")
     # Component 1 is 1.5x its true value: the normwise error is |0.5 g_1| / ‖g‖∞.
@@ -215,3 +215,27 @@ def test_a_task_runs_alone_in_any_process(registry):
 def test_bad_arguments_are_refused_before_any_work(kwargs, match):
     with pytest.raises(fo.FirstOrderError, match=match):
         fo.run(**kwargs)
+
+
+def test_tasks_go_out_in_groups_each_task_once_largest_first(registry):
+    from firstorder.studies.executors import GROUPS_PER_WORKER, group_tasks
+
+    spec, reg = resolve_spec(None, registry=registry)
+    tasks, _ = build_tasks(spec, reg)
+    groups = group_tasks(tasks, workers=2)
+    flat = [t.index for g in groups for t in g]
+    assert sorted(flat) == list(range(len(tasks)))
+    # few groups, so scheduling costs little; enough to balance two workers' tails
+    assert 2 * 2 <= len(groups) <= 4 * 2 * GROUPS_PER_WORKER
+    cost = [t.dim * len(t.cells) for t in tasks]
+    assert cost[groups[0][0].index] == max(cost)
+
+
+def test_timing_compares_task_time_with_wall_time(serial):
+    timing = serial.timing
+    assert timing["executor"] == "serial" and timing["workers"] == 1
+    assert timing["tasks"] == 4 and 1 <= timing["groups"] <= 4
+    # serially the tasks fill the wall time but for the bookkeeping between them
+    assert 0 <= timing["overhead"] < 0.1
+    assert timing["speedup"] == pytest.approx(timing["task_wall_s"] / timing["wall_s"], rel=1e-2)
+    assert serial.to_dict()["timing"] == timing

@@ -1,0 +1,317 @@
+"""Finite differences: Fornberg stencils of any order, and Richardson extrapolation.
+
+Each scheme is one small function over the same batched evaluator, :func:`_fd_values`:
+all perturbed points of one gradient go through ``case.cost`` in batched calls, built
+a chunk of components at a time so that one chunk stays within a memory budget at
+any ``n`` (a full ``n × n`` array is never formed).
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..case.model import Case
+from ..numbers import Array, Context, context
+from .evaluate import axis_values, rows_per_chunk
+from .result import GradientResult, Job
+from .stencils import STENCILS, stencil_weights
+from .steps import StepSearch, rule_steps, search_steps, user_steps
+
+__all__ = [
+    "AUTO_LADDER",
+    "RICHARDSON_LEVELS",
+    "RICHARDSON_RATIO",
+    "STEP_RULES",
+    "clear_step_cache",
+    "run_fd",
+    "run_richardson",
+]
+
+#: Richardson: levels of the step ladder and the ratio between steps.
+RICHARDSON_LEVELS = 3
+RICHARDSON_RATIO = 2
+#: Levels of the automatic Richardson ladder (ratio 4, one batched call).
+AUTO_LADDER = 14
+#: The named step rules; any other step is a number or one per component.
+STEP_RULES = ("auto", "rule")
+#: Step searches by case, then by (point, precision): estimated once per point.
+_SEARCHES: weakref.WeakKeyDictionary[Case, dict[tuple[bytes, str], StepSearch]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Points remembered per case.
+_CACHE_POINTS = 256
+
+
+def _weight(w: Fraction, ctx: Context) -> Any:
+    if ctx.name == "mp":
+        return ctx.const(w.numerator) / w.denominator
+    return ctx.dtype.type(w.numerator / w.denominator)
+
+
+@functools.lru_cache(maxsize=64)
+def _stencil(name: str, ctx: Context) -> tuple[list[Any], list[tuple[int, Any]], list[Any]]:
+    """Centre weight (if any), ``(offset, weight)`` pairs and offsets, in ``ctx``."""
+    offsets, weights, _ = stencil_weights(name)
+    pairs = list(zip(offsets, weights, strict=True))
+    centre = [_weight(w, ctx) for s, w in pairs if s == 0 and w != 0]
+    stencil = [(s, _weight(w, ctx)) for s, w in pairs if s != 0]
+    shifts = [ctx.const(s) if ctx.name == "mp" else ctx.dtype.type(s) for s, _ in stencil]
+    return centre, stencil, shifts
+
+
+def _fd_values(
+    c: Case,
+    x: Array,
+    h: Array,
+    name: str,
+    ctx: Context,
+    chunk_bytes: int,
+    sizes: Array | None = None,
+) -> tuple[Array, int]:
+    """Stencil ``name`` at point ``x`` (ctx array) with steps ``h``; values and nfev.
+
+    When ``sizes`` is given, it receives per component the largest ``|C|`` met, which
+    sets the round-off of the difference.
+    """
+    centre, stencil, shifts = _stencil(name, ctx)
+    n = x.shape[0]
+    k = len(stencil)
+    nfev = k * n
+    f0 = None
+    if centre:
+        f0 = c.cost(x[None], ctx)[0]
+        nfev += 1
+    itemsize = 64 if ctx.dtype == object else ctx.dtype.itemsize
+    m = rows_per_chunk(chunk_bytes, k, n, itemsize)
+    out = np.empty(n, dtype=ctx.dtype)
+    for a in range(0, n, m):
+        b = min(n, a + m)
+        pts = np.empty((k, b - a, n), dtype=ctx.dtype)
+        pts[...] = x
+        diag = slice(a, None, n + 1)  # entry j of row j - a in a (b - a, n) block
+        for i, s in enumerate(shifts):
+            pts[i].reshape(-1)[diag] = x[a:b] + s * h[a:b]
+        f = c.cost(pts.reshape(-1, n), ctx).reshape(k, b - a)
+        acc = centre[0] * f0 if centre else None
+        for i, (_, w) in enumerate(stencil):
+            acc = w * f[i] if acc is None else acc + w * f[i]
+        out[a:b] = acc / h[a:b]
+        if sizes is not None:
+            sizes[a:b] = np.max(np.abs(f), axis=0)
+    return out, nfev
+
+
+def clear_step_cache() -> None:
+    """Forget every automatic step search (the next gradient at a point searches again)."""
+    _SEARCHES.clear()
+
+
+def step_search(c: Case, x: Array, precision: str, chunk_bytes: int) -> tuple[StepSearch, int]:
+    """The cached search at ``x`` and the evaluations it cost now (0 when reused).
+
+    mp runs the search in float64: the derivatives it measures are magnitudes, and the
+    noise of mp is set by its own eps.
+    """
+    work = "float32" if precision == "float32" else "float64"
+    x64 = np.asarray(
+        np.asarray(x, dtype=object).astype(np.float64) if x.dtype == object else x, dtype=work
+    )
+    key = (x64.tobytes(), work)
+    per = _SEARCHES.setdefault(c, {})
+    found = per.get(key)
+    if found is not None:
+        return found, 0
+    found = search_steps(c, x64, context(work), chunk_bytes, c.typical)
+    if len(per) >= _CACHE_POINTS:
+        per.pop(next(iter(per)))
+    per[key] = found
+    return found, found.nfev
+
+
+class _Steps(NamedTuple):
+    ctx: Context
+    x: Array
+    h: Array
+    rule: str
+    search: StepSearch | None
+    noise: float | None
+    nfev: int
+
+
+def _representable(x: Array, h: Array, ctx: Context) -> Array:
+    """The representable step (x + h) − x, where it is not lost altogether."""
+    if ctx.name == "mp":
+        return h
+    h = np.asarray(h, dtype=ctx.dtype)
+    actual = (x + h) - x
+    return np.where(actual != 0, actual, h).astype(ctx.dtype)
+
+
+def _resolve(job: Job, name: str, order: int) -> _Steps:
+    """The steps of ``job``: the automatic search, SciPy's rule, or the user's."""
+    ctx = context(job.precision, job.dps)
+    x = ctx.asarray(job.point)
+    n = x.shape[0]
+    step = job.step
+    # Other strings are numbers (kept at full precision in mp), checked by user_steps.
+    named = step if step is None or (isinstance(step, str) and step in STEP_RULES) else ""
+    if named == "rule":
+        return _Steps(
+            ctx, x, _representable(x, rule_steps(x, order, ctx), ctx), "rule", None, None, 0
+        )
+    if named == "":
+        return _Steps(
+            ctx, x, _representable(x, user_steps(step, n, ctx), ctx), "user", None, None, 0
+        )
+    found, used = step_search(job.case, x, job.precision, job.chunk_bytes)
+    h, noise = _auto_steps(found, name if name in STENCILS else "central", ctx)
+    return _Steps(ctx, x, _representable(x, h, ctx), "auto", found, noise, used)
+
+
+def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, float]:
+    """The automatic steps of stencil ``name`` in ``ctx``, and the noise they assume.
+
+    mp is searched in float64: its steps are float64's moved by the ratio of the two
+    noise levels, ``(ε_mp / ε_64)^(1/(p+1))``, as the balance of truncation and noise
+    moves them (the derivatives, and so the length scales, are the same).
+    """
+    if ctx.name != "mp":
+        return found.steps(name), found.noise
+    noise = float(ctx.eps) * max(found.f0, 1e-300)
+    order = STENCILS[name][1]
+    h = found.steps(name) * (noise / found.noise) ** (1 / (order + 1))
+    return ctx.asarray(h), noise
+
+
+def run_fd(name: str) -> Callable[[Job], GradientResult]:
+    def run(job: Job) -> GradientResult:
+        order = STENCILS[name][1]
+        st = _resolve(job, name, order)
+        values, nfev = _fd_values(job.case, st.x, st.h, name, st.ctx, job.chunk_bytes)
+        estimate = None
+        if st.search is not None:
+            h64 = np.asarray(st.ctx.to_float(st.h), dtype=np.float64)
+            estimate = st.search.error(name, h64, st.noise)
+        return GradientResult(
+            values=values,
+            nfev=nfev + st.nfev,
+            steps=st.h,
+            backend=name,
+            precision=job.precision,
+            dps=st.ctx.dps,
+            error_estimate=estimate,
+            step_rule=st.rule,
+        )
+
+    return run
+
+
+def run_richardson(job: Job) -> GradientResult:
+    """Richardson extrapolation of central differences, ``O(h^6)`` after two levels
+    (``O(h^8)`` after three on the automatic ladder).
+
+    With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
+    one batched call and each component keeps the window of three levels whose error
+    estimate is least, as numdifftools does; otherwise three levels from the given step.
+    """
+    st = _resolve(job, "richardson", 2 * RICHARDSON_LEVELS)
+    if st.search is not None:
+        return _richardson_ladder(job, st)
+    ctx, x, h0 = st.ctx, st.x, st.h
+    r = RICHARDSON_RATIO
+    table: list[list[Array]] = []
+    nfev = 0
+    sizes = np.empty(x.shape[0], dtype=ctx.dtype)
+    for level in range(RICHARDSON_LEVELS):
+        h = h0 / r**level
+        d, used = _fd_values(job.case, x, h, "central", ctx, job.chunk_bytes, sizes)
+        nfev += used
+        row = [d]
+        for k in range(1, level + 1):
+            factor = r ** (2 * k) - 1
+            row.append(row[k - 1] + (row[k - 1] - table[level - 1][k - 1]) / factor)
+        table.append(row)
+    best = table[-1][-1]
+    # Truncation: the last extrapolation's change; round-off: eps·|C| / h at the
+    # smallest step, amplified about twofold by the extrapolation weights.
+    h_min = h0 / r ** (RICHARDSON_LEVELS - 1)
+    estimate = np.abs(best - table[-1][-2]) + 2 * ctx.eps * np.abs(sizes) / h_min
+    return GradientResult(
+        values=best,
+        nfev=nfev,
+        steps=h0,
+        backend="richardson",
+        precision=job.precision,
+        dps=ctx.dps,
+        error_estimate=estimate,
+        step_rule=st.rule,
+    )
+
+
+def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
+    assert st.search is not None and st.noise is not None
+    ctx, x, found = st.ctx, st.x, st.search
+    # From the variable's scale (or 4⁶ times the modelled order-6 step, if less) down
+    # by 4^13 ≈ 7·10⁷, in one call.
+    h6 = np.asarray(ctx.to_float(_auto_steps(found, "central6", ctx)[0]), dtype=np.float64)
+    top = np.minimum(2 * np.maximum(found.scale, found.trial), 4.0**6 * h6)
+    quarter = [4.0**-k for k in range(AUTO_LADDER)]
+    shifts = [*quarter, *(-t for t in quarter)]
+    cshift = [ctx.const(repr(t)) for t in shifts] if ctx.name == "mp" else shifts
+    top_c = ctx.asarray(top) if ctx.name == "mp" else top.astype(ctx.dtype)
+    with np.errstate(all="ignore"):
+        f = axis_values(job.case, x, top_c, cshift, ctx, job.chunk_bytes)
+    k = AUTO_LADDER
+    # Divide by the representable spread (x + h) − (x − h), not by 2h.
+    spread = np.stack([(x + t * top_c) - (x - t * top_c) for t in cshift[:k]])
+    h = np.asarray(ctx.to_float(spread), dtype=np.float64) / 2
+    with np.errstate(all="ignore"):
+        table = [(f[:k] - f[k:]) / spread]
+        for level in range(1, 4):
+            prev = table[-1]
+            table.append(prev[1:] + (prev[1:] - prev[:-1]) / (4 ** (2 * level) - 1))
+    # Both the O(h^6) and the O(h^8) windows compete, each judged by its error.
+    values = np.concatenate([table[2], table[3]])
+    judged = np.concatenate(
+        [_judged(table, 2, h, st.noise, ctx), _judged(table, 3, h, st.noise, ctx)]
+    )
+    best = np.argmin(judged, axis=0)
+    big = np.where(best < len(table[2]), best, best - len(table[2]))
+    cols = np.arange(x.shape[0])
+    return GradientResult(
+        values=values[best, cols],
+        nfev=2 * k * x.shape[0] + st.nfev,
+        steps=np.asarray(top * 4.0 ** -big.astype(np.float64)),
+        backend="richardson",
+        precision=job.precision,
+        dps=ctx.dps,
+        error_estimate=judged[best, cols],
+        step_rule="auto",
+    )
+
+
+def _judged(table: list[Array], level: int, h: Array, noise: float, ctx: Context) -> Array:
+    """Error of each window of Richardson ``level`` (order ``2·level + 2``), per component.
+
+    Truncation: the window's change to the next window down (the lowest window, which
+    has none, takes the change from the level below). Noise: about 1.1 ε_f over the
+    smallest step of the window, taken at three sigma. A change that cancels by chance
+    must not pass for a small error, so a window is also judged by the one above it,
+    scaled down by the order.
+    """
+    r, below = table[level], table[level - 1]
+    with np.errstate(all="ignore"):
+        change = np.concatenate([r[:-1] - r[1:], r[-1:] - below[-1:]])
+        trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
+        # A step below the spacing of x leaves no spread: an infinite error.
+        err = trunc + 3 * 1.1 * noise / h[level:]
+    err = np.where(np.isfinite(err), err, np.inf)
+    p = 4.0 ** (2 * level + 2)
+    above = np.concatenate([err[:1] * p, err[:-1]]) / p
+    return np.maximum(err, above)

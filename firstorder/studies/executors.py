@@ -1,0 +1,203 @@
+"""Where a run's tasks execute: serially, on a process pool or on Dask, in timed groups.
+
+Tasks go out in groups so that scheduling costs little next to the work: the groups
+are cut, largest task first, to about :data:`GROUPS_PER_WORKER` groups per worker of
+roughly equal estimated cost (a task bigger than that share is a group of its own).
+Each task is timed in its worker; :func:`dispatch` sums those times into the run's
+``timing`` (``run.json``): the serial-equivalent task time against the wall time is
+the speed-up, and the share of the workers' time not spent in tasks is the overhead
+(scheduling, transfers and the idle tail of the last groups).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import FirstOrderError
+from .spec import ProgressFn, Task
+from .tasks import TaskResult, run_tasks
+
+__all__ = ["GROUPS_PER_WORKER", "Pool", "dispatch", "group_tasks", "open_pool"]
+
+#: Groups per worker: enough to balance the tail, few enough to keep scheduling cheap.
+GROUPS_PER_WORKER = 6
+#: The Dask install hint of every message about a missing Dask.
+DASK_HINT = 'install it with `pip install "firstorder[dask]"`'
+
+
+@dataclass(frozen=True)
+class Pool:
+    """An executor with what a run records about it.
+
+    Attributes
+    ----------
+    executor : Executor or None
+        None runs serially in this process.
+    workers : int
+        Worker processes (1 when serial).
+    kind : str
+        ``serial``, ``processes`` or ``dask``.
+    address : str
+        The Dask scheduler's address, or empty.
+    """
+
+    executor: Executor | None
+    workers: int = 1
+    kind: str = "serial"
+    address: str = ""
+
+
+@contextlib.contextmanager
+def open_pool(dask: str | None = None, jobs: int = 1) -> Iterator[Pool]:
+    """Open the executor of a run: Dask at ``dask`` (``local`` for a LocalCluster), else
+    ``jobs`` processes (serial for 1); close it on exit.
+
+    Raises
+    ------
+    FirstOrderError
+        When Dask is not installed, the scheduler cannot be reached, or ``jobs < 1``.
+    """
+    if dask:
+        with _dask_pool(dask) as pool:
+            yield pool
+        return
+    if jobs < 1:
+        raise FirstOrderError(f"`--jobs` must be at least 1, not `{jobs}`.")
+    if jobs == 1:
+        yield Pool(None)
+        return
+    ex = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield Pool(ex, workers=jobs, kind="processes")
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _dask_pool(address: str) -> Iterator[Pool]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise FirstOrderError(
+            f"`--dask` needs Dask distributed, which is not installed; {DASK_HINT}."
+        ) from None
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(address, timeout="10s")
+        except OSError as exc:
+            raise FirstOrderError(
+                f"cannot reach the Dask scheduler at `{address}` ({exc}); give its "
+                "address (tcp://host:8786) or `local`."
+            ) from None
+    try:
+        info = client.scheduler_info()
+        threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+        yield Pool(client.get_executor(), workers=max(1, threads), kind="dask", address=address)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _cost(task: Task) -> int:
+    """A task's estimated cost: its dimension times its grid cells."""
+    return max(1, task.dim) * max(1, len(task.cells))
+
+
+def group_tasks(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
+    """Cut tasks, largest first, into groups of about equal estimated cost.
+
+    Parameters
+    ----------
+    tasks
+        The run's tasks.
+    workers
+        Worker processes; a serial run (1) still gets groups, which changes nothing.
+    """
+    order = sorted(tasks, key=lambda t: (-_cost(t), t.index))
+    share = sum(map(_cost, order)) / max(1, workers * GROUPS_PER_WORKER)
+    groups: list[list[Task]] = []
+    load = 0.0
+    for t in order:
+        if not groups or load + _cost(t) > share:
+            groups.append([])
+            load = 0.0
+        groups[-1].append(t)
+        load += _cost(t)
+    return groups
+
+
+def dispatch(
+    tasks: Sequence[Task], pool: Pool, progress: ProgressFn | None = None
+) -> tuple[list[TaskResult], dict[str, Any]]:
+    """Run tasks on a pool in groups; return their results in task order and the timing.
+
+    Raises
+    ------
+    FirstOrderError
+        One line naming the worker and the case of a task that failed.
+    """
+    import time
+
+    groups = group_tasks(tasks, pool.workers)
+    run: Callable[..., Any] = map if pool.executor is None else pool.executor.map
+    results: list[TaskResult | None] = [None] * len(tasks)
+    start = time.perf_counter()
+    done = 0
+    stream = run(run_tasks, groups)
+    for group in groups:
+        try:
+            got = next(stream)
+        except FirstOrderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an executor's own failure, in one line
+            labels = ", ".join(f"`{t.label}`" for t in group[:3])
+            raise FirstOrderError(
+                f"the {pool.kind} executor lost the tasks {labels}: {type(exc).__name__}: "
+                f"{exc}".replace("\n", " ")
+            ) from None
+        for task, res in zip(group, got, strict=True):
+            results[task.index] = res
+            done += 1
+            if progress is not None:
+                progress(done, len(tasks), task.label)
+    wall = time.perf_counter() - start
+    out = [r for r in results if r is not None]
+    return out, _timing(out, pool, wall, len(groups))
+
+
+def _timing(results: Sequence[TaskResult], pool: Pool, wall: float, groups: int) -> dict[str, Any]:
+    """The run's timing: serial-equivalent task time against wall time, and overhead."""
+    busy: dict[str, float] = {}
+    cpu = 0.0
+    for r in results:
+        if r.timing is not None:
+            busy[r.timing.worker] = busy.get(r.timing.worker, 0.0) + r.timing.wall_s
+            cpu += r.timing.cpu_s
+    task_wall = sum(busy.values())
+    capacity = pool.workers * wall
+    return {
+        "executor": pool.kind,
+        "address": pool.address,
+        "workers": pool.workers,
+        "tasks": len(results),
+        "groups": groups,
+        "wall_s": round(wall, 3),
+        "task_wall_s": round(task_wall, 3),
+        "task_cpu_s": round(cpu, 3),
+        "speedup": round(task_wall / wall, 3) if wall > 0 else None,
+        "cpu_speedup": round(cpu / wall, 3) if wall > 0 else None,
+        "overhead": round(1 - task_wall / capacity, 4) if capacity > 0 else None,
+        "busy_s": {w: round(s, 3) for w, s in sorted(busy.items())},
+    }

@@ -1,0 +1,234 @@
+"""Detecting a gradient error from the symmetric remainder, with a stated reach.
+
+The symmetric remainder, signed,
+
+    S(h) = (C(v + h d) − C(v − h d))/2 − ∇C·Δv,   Δv = ((v + h d) − (v − h d))/2,
+
+is ``c₃ h³ + c₅ h⁵ + …`` for a right gradient: the curvature term cancels. A gradient
+off by ``e`` adds ``−h e·d``. So ``t(h) = S(h)/h = a + b h² + …`` with ``a = −e·d``: the
+error is the intercept of a straight line in ``h²``.
+
+**Noise model.** Each cost value carries round-off ``σ``, measured here from the data:
+the scatter of third differences of ``C`` at equally spaced points ``v + kδd``
+(``δ`` the smallest step of the ladder, where the smooth part of a third difference
+is ~δ³ and vanishes), after removing ∇C·Δv (the rounding of the probe points is
+exact in Δv); never below ``eps·|C|`` (the rounding of the value itself) nor below
+a third of the plateau S reaches at the smallest steps (round-off in steps, such as
+cos x ≈ 1, that a probe at one place cannot see). ``S(h)`` then has the standard
+deviation ``κ σ_S(h)`` with ``σ_S² = (σ₊² + σ₋²)/4 + (eps·Σ|g_i Δv_i|)²`` and the
+safety factor ``κ`` (:data:`KAPPA`).
+
+**Estimate.** ``a`` is fitted by weighted least squares of ``t = a + b h²`` (weights
+``h²/σ_S²``) over the steps from the smallest one up, as far as the line describes
+every step to within :data:`Z_FIT` standard deviations (above that the ``h⁴`` term
+shows). Its standard error ``sd(a)`` comes from the fit.
+
+**Decision.** The gradient is wrong along ``d`` when
+
+    |a| > Z · sd(a) + 2 Δ + A,   A = eps · (ALLOW ‖∇C‖ + ALLOW_STATIONARY |dᵀHd| Σ|d_i v_i|),
+
+``A`` being the analytic gradient's own round-off (eps times the size of the terms it
+sums; at a stationary point those are of the size of H·v) and ``Δ`` the systematic
+error of ``a``: the change of ``a`` when the fit also takes an ``h⁴`` term (the bend
+that the precise large steps carry into ``a`` before the residuals show it; a wrong
+gradient's ``a`` is the same in both fits). **Detection bound**: with an error ``e``
+added, ``a`` moves by ``e·d`` and nothing else in the test changes, so every
+``|e·d| > |a| + Z·sd(a) + 2Δ + A`` would have been detected.
+
+**False alarms.** For a right gradient ``a`` is the round-off noise plus the bias the
+``h⁴`` term leaves. The window admits only steps where the line describes every step
+to :data:`Z_FIT` noise deviations; the bias that remains is measured (``Δ``) and
+charged twice; ``Z`` = :data:`Z` standard errors cover the noise, and ``κ`` an
+underestimated noise by a factor two. A Gaussian ``Z``-sigma excursion has a
+probability below 1e-15, and round-off, a bounded sum of rounding errors, has
+lighter tails than that.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..numbers import Array
+
+__all__ = [
+    "ALLOW",
+    "ALLOW_STATIONARY",
+    "KAPPA",
+    "Z_FIT",
+    "Detection",
+    "Z",
+    "cost_noise",
+    "detect_error",
+]
+
+#: Significance of a finding, in standard errors of the fitted intercept.
+Z = 8.0
+#: Largest deviation, in noise deviations, of a step from the fitted line in the window.
+Z_FIT = 3.0
+#: Safety factor on the measured noise.
+KAPPA = 2.0
+#: The analytic gradient's own round-off, in eps times ‖∇C‖: a gradient sums terms
+#: that may exceed it by orders (measured up to ~1e-11 relative on user costs that
+#: go through inverses and long sums).
+ALLOW = 1e5
+#: The same at a stationary point, in eps times |dᵀHd|·Σ|d_i v_i|: there the terms
+#: summed are of the size of H·v.
+ALLOW_STATIONARY = 10.0
+#: Fewest steps a fit window may have.
+MIN_STEPS = 4
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the symmetric remainder says about the gradient along one direction.
+
+    Attributes
+    ----------
+    error : float
+        The estimated ``e·d`` (the gradient under test minus the true one, along
+        ``d``); NaN without a fit.
+    error_sd : float
+        Its standard error.
+    bound : float
+        The smallest ``|e·d|`` this test would have detected (inf without a fit).
+    found : bool
+        Whether ``|error|`` is significant (:data:`Z`) and above the gradient's own
+        round-off.
+    noise : float
+        The measured round-off σ of one cost value at ``v``.
+    n_steps : int
+        Steps in the fit window.
+    h_min, h_max : float
+        The window's steps.
+    """
+
+    error: float
+    error_sd: float
+    bound: float
+    found: bool
+    noise: float
+    n_steps: int
+    h_min: float
+    h_max: float
+
+    @staticmethod
+    def none(noise: float = math.nan) -> Detection:
+        """No fit was possible."""
+        return Detection(math.nan, math.nan, math.inf, False, noise, 0, math.nan, math.nan)
+
+
+def cost_noise(f: Array, eps: float, cost: float) -> float:
+    """Round-off σ of one cost value from values ``f`` at equally spaced points.
+
+    ``f`` holds ``C(v + kδd) − ∇C·Δv_k`` for consecutive ``k``. For independent errors
+    of deviation σ, a third difference has variance 20σ² (ECnoise, Moré & Wild 2011);
+    the smooth part of it is ~δ³ and negligible at the probe's tiny δ.
+    """
+    f = np.asarray(f, dtype=float)
+    f = f[np.isfinite(f)]
+    floor = eps * abs(cost)
+    if len(f) < 5:
+        return floor
+    d3 = np.diff(f, 3)
+    return max(float(np.sqrt(np.mean(d3 * d3) / 20.0)), floor)
+
+
+def detect_error(
+    h: Array, s: Array, sigma: Array, allowance: float, exact: Array | None = None
+) -> Detection:
+    """Estimate ``e·d`` from the signed symmetric remainder ``s`` and decide.
+
+    Parameters
+    ----------
+    h
+        Steps, decreasing.
+    s
+        Signed ``S(h)`` (NaN where a side was not finite).
+    sigma
+        Standard deviation of ``S`` at each step (the noise model, κ included).
+    allowance
+        ``A``: errors below it are the gradient's own round-off.
+    exact
+        ``S`` in the precision under test (mpf objects in mp): the intercept is a
+        difference of values many decades larger, so the fit runs in those digits.
+
+    Returns
+    -------
+    Detection
+        The estimate, its standard error, the bound and the decision.
+    """
+    h = np.asarray(h, dtype=float)
+    ok = np.isfinite(s) & np.isfinite(sigma) & (sigma > 0)
+    idx = np.flatnonzero(ok)
+    if len(idx) < MIN_STEPS:
+        return Detection.none()
+    hh, st = h[idx], sigma[idx] / h[idx]
+    t = (s if exact is None else exact)[idx] / hh
+    best = None
+    # Windows from the smallest step up: the largest one the line still describes.
+    for top in range(len(idx) - MIN_STEPS, -1, -1):
+        fit = _poly(hh[top:] ** 2, t[top:], st[top:], 2)
+        if fit is None:
+            continue
+        a, sa, resid = fit
+        if np.max(np.abs(resid)) > Z_FIT:
+            break
+        best = (a, sa, top)
+    if best is None:
+        return Detection.none()
+    a, sa, top = best
+    # The h⁴ term bends the line a little before the residuals show it, and the
+    # precise large steps carry that bend into a: the same fit with the h⁴ term
+    # measures how much (a wrong gradient's a is the same in both).
+    bent = _poly(hh[top:] ** 2, t[top:], st[top:], 3)
+    systematic = abs(a - bent[0]) if bent is not None else 0.0
+    margin = Z * sa + 2 * systematic + allowance
+    found = abs(a) > margin
+    bound = abs(a) + margin
+    return Detection(-a, sa, bound, bool(found), math.nan, len(hh) - top, hh[-1], hh[top])
+
+
+def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Array] | None:
+    """Weighted least squares ``y = a + b x (+ c x²)``: ``a``, its standard error, and
+    the residuals in units of ``sy`` (None when the system is singular)."""
+    if len(x) <= terms:
+        return None
+    x = x / x.max()  # a is unchanged; the sums stay well conditioned
+    w = 1.0 / (sy * sy)
+    if y.dtype == object:
+        # every sum in y's precision: the estimator's identities (its weights sum to 1
+        # and annihilate x) must hold to more digits than float64 has
+        one = y[0] * 0 + 1
+        x, w = x.astype(object) * one, w.astype(object) * one
+    powers = [x**k for k in range(2 * terms - 1)]
+    m = [[(w * powers[j + k]).sum() for k in range(terms)] for j in range(terms)]
+    rhs = [(w * powers[j] * y).sum() for j in range(terms)]
+    coef = _solve(m, rhs)
+    first = _solve(m, [1.0] + [0.0] * (terms - 1))
+    if coef is None or first is None or not float(first[0]) > 0:
+        return None
+    fitted = sum(coef[k] * powers[k] for k in range(terms))
+    resid = np.array([float(r) for r in (y - fitted)]) / sy
+    return float(coef[0]), math.sqrt(float(first[0])), resid
+
+
+def _solve(m: list[list[Any]], rhs: list[Any]) -> list[Any] | None:
+    """Gaussian elimination with partial pivoting, in the numbers' own arithmetic."""
+    n = len(rhs)
+    a = [[*row, r] for row, r in zip(m, rhs, strict=True)]
+    for i in range(n):
+        p = max(range(i, n), key=lambda r: abs(float(a[r][i])))
+        if float(a[p][i]) == 0:
+            return None
+        a[i], a[p] = a[p], a[i]
+        for r in range(i + 1, n):
+            f = a[r][i] / a[i][i]
+            a[r] = [x - f * y for x, y in zip(a[r], a[i], strict=True)]
+    out: list[Any] = [0.0] * n
+    for i in range(n - 1, -1, -1):
+        out[i] = (a[i][n] - sum(a[i][k] * out[k] for k in range(i + 1, n))) / a[i][i]
+    return out

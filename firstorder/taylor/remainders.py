@@ -1,0 +1,333 @@
+"""Sampling the Taylor remainders along a direction, and measuring their floors.
+
+Along a unit direction ``d`` and steps ``h_k`` (ratio 2), one batched cost call in the
+precision under test gives
+
+* ``r0 = |C(v + h d) − C(v)|`` (order 1),
+* ``r1 = |C(v + h d) − C(v) − h ∇C·d|`` (order 2: the error of ΔC ≈ ∇C·Δv),
+* ``r2 = |r1-expression − h²/2 dᵀHd|`` (order 3, where second derivatives are known).
+
+The same call evaluates every point moved by a few ulps: how much the cost changes
+then is its round-off noise at each step. That noise, the size of the terms summed,
+and the plateau the remainders reach at the smallest steps give each remainder's
+round-off floor (:func:`measure_floors`), measured, not assumed.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..case.model import Case
+from ..errors import FirstOrderError
+from ..numbers import Array, Context
+from .detection import KAPPA, cost_noise
+from .fit import local_orders, plateau_floor
+
+__all__ = ["Floors", "Samples", "cost_length", "measure_floors", "sample_remainders"]
+
+#: The noise probe evaluates C at v + kδd for k = −PROBE … PROBE.
+PROBE = 8
+
+
+@dataclass(frozen=True, eq=False)
+class Samples:
+    """The remainders of one sweep along a direction, in float64.
+
+    Attributes
+    ----------
+    h : numpy.ndarray
+        The steps kept, decreasing (the largest ones dropped where the cost is not
+        finite).
+    dropped : numpy.ndarray
+        The steps dropped.
+    r0, r1, r2 : numpy.ndarray
+        The remainders (``r2`` NaN without second derivatives).
+    delta_c, linear : numpy.ndarray
+        The signed ΔC and ∇C·Δv.
+    cost : float
+        C(v).
+    gd : float
+        ∇C·d of the gradient under test.
+    dhd : float or None
+        dᵀHd where second derivatives are known.
+    magnitude : numpy.ndarray
+        ``|C(v + h d)| + |C(v)|``: the size of the values differenced.
+    terms : numpy.ndarray
+        ``Σ|g_i Δv_i|``: the size of the terms of ∇C·Δv.
+    wobble : numpy.ndarray
+        ``|C(v + h d)·(1 + 2 eps) − C(v + h d)|``: the cost's round-off noise per step.
+    quadratic : numpy.ndarray or None
+        ``|h²/2 dᵀHd|`` where known.
+    eps : float
+        The precision's unit round-off.
+    s1 : numpy.ndarray
+        The signed symmetric remainder ``(C(v + h d) − C(v − h d))/2 − ∇C·Δv`` (NaN
+        where ``C(v − h d)`` is not finite).
+    s1_exact : numpy.ndarray
+        The same in the precision under test: in mp its intercept fit needs the digits
+        that float64 would round away.
+    s1_sigma : numpy.ndarray
+        Its standard deviation under the noise model of
+        :mod:`~firstorder.taylor.detection` (κ included).
+    noise : float
+        The measured round-off σ of one cost value at ``v``.
+    """
+
+    h: Array
+    dropped: Array
+    r0: Array
+    r1: Array
+    r2: Array
+    delta_c: Array
+    linear: Array
+    cost: float
+    gd: float
+    dhd: float | None
+    magnitude: Array
+    terms: Array
+    wobble: Array
+    quadratic: Array | None
+    eps: float
+    s1: Array
+    s1_exact: Array
+    s1_sigma: Array
+    noise: float
+
+
+@dataclass(frozen=True, eq=False)
+class Floors:
+    """The measured round-off floor of each remainder at each step.
+
+    Attributes
+    ----------
+    r0, r1 : numpy.ndarray
+        Floors of r0 and r1.
+    r2 : numpy.ndarray or None
+        Floor of r2 where second derivatives are known.
+    """
+
+    r0: Array
+    r1: Array
+    r2: Array | None
+
+
+def sample_remainders(
+    c: Case, v64: Array, d64: Array, h64: Array, g: Array, cx: Context
+) -> Samples:
+    """Evaluate the cost along ``v + h d`` in one batched call and form the remainders.
+
+    Parameters
+    ----------
+    c
+        The case.
+    v64, d64, h64
+        The point, the unit direction and the decreasing steps (float64).
+    g
+        The gradient under test, in ``cx``.
+    cx
+        The number system.
+
+    Raises
+    ------
+    FirstOrderError
+        When the cost raises (naming the step) or is not finite at the point, at every
+        step, or at a step smaller than a finite one.
+    """
+    v, d, h = cx.asarray(v64), cx.asarray(d64), cx.asarray(h64)
+    pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
+    # The same points moved by a few ulps, in the same batched call: how much the
+    # cost changes then is its round-off noise at each step (conditioning included,
+    # e.g. a sum of squares of residuals that nearly cancel).
+    jitter = pts * (1 + 2 * cx.eps)
+    # The −h side of the symmetric remainder, and the noise probe v + kδd.
+    minus = v[None, :] - h[:, None] * d[None, :]
+    k = cx.asarray(np.arange(-PROBE, PROBE + 1, dtype=float))
+    probe = v[None, :] + (k * cx.asarray(h64[-1]))[:, None] * d[None, :]
+    m = len(pts)
+    both, bad = _costs(c, np.concatenate([pts, jitter, minus, probe]), cx, h64)
+    top = _finite_steps(c.name, bad[: 2 * m], h64)
+    vals, moved = both[:m], both[m : 2 * m]
+    back, probed = both[2 * m : 3 * m - 1], both[3 * m - 1 :]
+    back_bad = bad[2 * m : 3 * m - 1]
+    dropped = h64[:top]
+    if top:
+        keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
+        vals, moved = vals[keep], moved[keep]
+        back, back_bad, minus = back[top:], back_bad[top:], minus[top:]
+        h64, h = h64[top:], h[top:]
+    c0, ch = vals[0], vals[1:]
+    gd = cx.sum(g * d)
+    delta = ch - c0
+    # The step actually taken: v + h d is rounded to the precision, and that rounding
+    # (about eps·|v_i| per component) changes C by up to eps·Σ|g_i v_i|, which does not
+    # shrink with h and reads as a gradient error at small steps. The difference of
+    # the rounded points and v is exact (Sterbenz), so ∇C·Δv is the linear term.
+    dv = pts[1:][-len(h64) :] - v[None, :]
+    lin = cx.sum(g[None, :] * dv)
+    lin_abs = cx.sum(cx.abs(g[None, :] * dv))
+    rem1 = delta - lin
+    f = cx.to_float
+    eps = float(cx.eps)
+    # The symmetric remainder, with the step actually taken on each side.
+    dvs = (pts[1:][-len(h64) :] - minus) / 2
+    sym_exact = (vals[1:] - back) / 2 - cx.sum(g[None, :] * dvs)
+    sym = np.where(back_bad, np.nan, f(sym_exact))
+    sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
+    dvp = probe - v[None, :]
+    noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
+    sides = np.maximum(noise, eps * np.abs(f(vals[1:])))
+    sides_back = np.maximum(noise, eps * np.abs(np.where(back_bad, 0.0, f(back))))
+    sigma = np.hypot(np.hypot(sides, sides_back) / 2, eps * sym_terms)
+    # Round-off in steps that a probe at one place cannot see shows as a plateau.
+    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64, np.abs(sym)) / 3)
+    dhd = quad = None
+    r2 = np.full(len(h64), np.nan)
+    if c.has_hessian:
+        hv = c.hess_vec(v, d, cx)
+        dhd = cx.sum(hv * d)
+        r2 = np.abs(f(rem1 - h * h / 2 * dhd))
+        quad = np.abs(f(h * h / 2 * dhd))
+    return Samples(
+        h=h64,
+        dropped=dropped,
+        r0=np.abs(f(delta)),
+        r1=np.abs(f(rem1)),
+        r2=r2,
+        delta_c=f(delta),
+        linear=f(lin),
+        cost=float(f(c0)),
+        gd=float(f(gd)),
+        dhd=float(f(dhd)) if dhd is not None else None,
+        magnitude=np.abs(f(ch)) + abs(float(f(c0))),
+        terms=np.abs(f(lin_abs)),
+        wobble=np.abs(f(moved - vals))[1:],
+        quadratic=quad,
+        eps=eps,
+        s1=sym,
+        s1_exact=sym_exact,
+        s1_sigma=sigma,
+        noise=noise,
+    )
+
+
+def measure_floors(s: Samples) -> Floors:
+    """The round-off floor of each remainder, from the sweep itself.
+
+    Three measurements, the largest wins at each step: ``eps`` times the size of the
+    values and terms summed (scaled by the ulps the cost really loses, read off the
+    smallest steps), the cost's own noise under a few-ulp jitter (judged with its
+    neighbours, since round-off is random), and the plateau r1 reaches at the
+    smallest steps (round-off the jitter cannot see).
+    """
+    base0 = s.eps * s.magnitude
+    base1 = s.eps * (s.magnitude + s.terms)
+    m = _floor_multiplier(s.h, s.r1, base1)
+    noise = s.wobble
+    noise = np.maximum.reduce([noise, np.roll(noise, 1), np.roll(noise, -1)])
+    plateau = plateau_floor(s.h, s.r1)
+    floor0 = np.maximum(m * base0, noise)
+    floor1 = np.maximum(np.maximum(m * base1, noise), plateau)
+    floor2 = None
+    if s.quadratic is not None:
+        floor2 = np.maximum(m * (base1 + s.eps * s.quadratic), np.maximum(noise, plateau))
+    return Floors(r0=floor0, r1=floor1, r2=floor2)
+
+
+def _floor_multiplier(h: Array, r: Array, base: Array) -> float:
+    """Empirical factor on the theoretical floor, from the smallest steps.
+
+    The smallest steps lie below the round-off floor by construction; where ``r``
+    has stopped falling there, its size over ``eps · |terms|`` measures how many
+    ulps the cost evaluation really loses.
+    """
+    tail = slice(-4, None)
+    q = local_orders(h, r)[-5:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = r[tail] / base[tail]
+    # Stopped falling: a wrong gradient's r1 = |e h| still falls at order 1.
+    if np.all(np.isnan(q)) or float(np.nanmedian(q)) < 0.5:
+        finite = ratio[np.isfinite(ratio)]
+        return max(1.0, float(finite.max())) if len(finite) else 1.0
+    return 1.0
+
+
+def cost_length(c: Case, v64: Array, g: Array | None, cx: Context) -> float | None:
+    """``|C(v)| / ‖∇C‖∞``: the length over which the cost changes by its own size."""
+    if g is None:
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            c0 = abs(float(cx.to_float(c.cost(cx.asarray(v64), cx))))
+        except Exception:  # noqa: BLE001 - the sweep names the failure properly
+            return None
+        gmax = float(np.max(np.abs(cx.to_float(g)))) if len(v64) else 0.0
+    return c0 / gmax if gmax > 0 and math.isfinite(c0) else None
+
+
+def _costs(c: Case, pts: Array, cx: Context, h: Array) -> tuple[Array, Array]:
+    """Evaluate the cost at all sweep points in one call; name the step if it raises.
+
+    ``pts`` holds the point and its ``len(h)`` steps, the same again jittered, the
+    ``len(h)`` steps on the −h side, then the noise probe.
+    Floating-point overflow is no error here: it shows as a non-finite value, which
+    the caller judges (at the largest steps it is pre-asymptotic). Returns the values
+    and the mask of non-finite ones.
+    """
+    m = len(h) + 1
+
+    def where(k: int) -> str:
+        if k >= 3 * m - 1:
+            return "near the point (noise probe)"
+        if k >= 2 * m:
+            return f"at step `h=-{h[k - 2 * m]:.3g}`"
+        k = k % m
+        return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            vals = np.asarray(c.cost(pts, cx))
+            bad = ~np.isfinite(cx.to_float(vals))
+        except FirstOrderError:
+            raise
+        except Exception as exc:
+            for k in range(len(pts)):
+                try:
+                    c.cost(pts[k], cx)
+                except Exception as inner:
+                    raise FirstOrderError(
+                        f"the cost of case `{c.name}` raised {type(inner).__name__} "
+                        f"{where(k)}: {inner}."
+                    ) from inner
+            raise FirstOrderError(
+                f"the cost of case `{c.name}` raised {type(exc).__name__} on the batch: {exc}."
+            ) from exc
+    return vals, bad
+
+
+def _finite_steps(name: str, bad: Array, h: Array) -> int:
+    """How many of the largest steps to drop for a non-finite cost there.
+
+    A cost that overflows (or leaves its domain) at the largest steps only is
+    pre-asymptotic there: those steps are dropped. Non-finite at the point itself, at
+    every step, or at a step smaller than a finite one is an error naming the step.
+    """
+    m = len(h) + 1
+    bad = bad[:m] | bad[m:]
+    if bad[0]:
+        raise FirstOrderError(f"the cost of case `{name}` is not finite at the point itself.")
+    steps = bad[1:]
+    if np.all(steps):
+        raise FirstOrderError(
+            f"the cost of case `{name}` is not finite at any step, down to `h={h[-1]:.3g}`."
+        )
+    top = int(np.argmin(steps))
+    if np.any(steps[top:]):
+        k = top + int(np.flatnonzero(steps[top:])[0])
+        raise FirstOrderError(f"the cost of case `{name}` is not finite at step `h={h[k]:.3g}`.")
+    return top

@@ -1,0 +1,23 @@
+"""Speed of one `check_gradient` on plain-numpy user costs of n ≤ 50.
+
+Goal (issue 14): under 20 ms median for n ≤ 50, default settings (the descent and
+three random directions, each one batched call with its −h side and noise probe).
+Run with ``pytest tests/benchmarks/test_bench_check.py --benchmark-only``.
+"""
+
+from __future__ import annotations
+
+import fo_user_costs as U
+import pytest
+
+import firstorder as fo
+
+pytestmark = pytest.mark.benchmark
+
+
+@pytest.mark.parametrize("c", U.COSTS, ids=[c.name for c in U.COSTS])
+def test_check_right_gradient(benchmark, c):
+    v = c.points(1, seed=0)[0]
+    benchmark.group = "check_gradient n<=50"
+    res = benchmark(fo.check_gradient, c.cost, c.grad, v)
+    assert res.verdict == "pass", res.reason
