@@ -164,13 +164,12 @@ def run_sweep(args: argparse.Namespace) -> int:
         # one line per backend: every step's error is in sweep.csv (most are NaN where a
         # backend's ladder does not reach, and 1209 lines is not a summary)
         shown = summary.copy()
-        if any(hasattr(s, "auto_step") for s in sweeps):
-            shown["auto_step"] = [getattr(s, "auto_step", np.nan) for s in sweeps]
-        elif "auto_step" in frame.columns:
+        if "auto_step" not in shown.columns and "auto_step" in frame.columns:
             auto = frame.groupby("backend", sort=False)["auto_step"].first()
             shown["auto_step"] = shown["backend"].map(auto)
         with pd.option_context("display.float_format", "{:.3e}".format):
-            print(shown.to_string(index=False))
+            # a backend without an automatic step (the complex step) shows a dash
+            print(shown.to_string(index=False, na_rep="—"))
         print(f"\nevery step: {folder.final / 'sweep.csv'}; plot: {folder.final / 'sweep.png'}")
     else:
         emit_frame(frame, args.format)
