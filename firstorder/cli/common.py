@@ -16,7 +16,6 @@ import pandas as pd
 
 from ..case.loading import load_cases
 from ..case.registry import Registry
-from ..errors import FirstOrderError
 
 __all__ = [
     "PLAIN_PROGRESS_EVERY",
@@ -84,24 +83,17 @@ def process_pool(jobs: int) -> Iterator[Executor | None]:
     On an error, Ctrl-C or SIGTERM the workers are terminated rather than left to
     finish their tasks: the run is being abandoned.
     """
-    if jobs < 1:
-        raise FirstOrderError(f"`--jobs` must be at least 1, not `{jobs}`.")
-    if jobs == 1:
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from ..studies.executors import open_pool
 
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield pool
-    except BaseException:
-        # no public way to stop running workers before Python 3.14's terminate_workers
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    with open_pool(jobs=jobs) as pool:
+        try:
+            yield pool.executor
+        except BaseException:
+            # no public way to stop running workers before Python 3.14's terminate_workers
+            workers = getattr(pool.executor, "_processes", None) or {}
+            for proc in list(workers.values()):
+                proc.terminate()
+            raise
 
 
 class Progress:

@@ -26,5 +26,30 @@ def test_readme_case_example_loads_and_is_right(tmp_path):
 
 def test_readme_names_the_commands():
     text = README.read_text()
-    assert 'python3 -m pip install -e ".[test]" tox' in text
+    # a virtualenv first: PEP 668 systems refuse a bare pip install
+    venv = text.index("python3 -m venv .venv && . .venv/bin/activate")
+    assert venv < text.index('python -m pip install -e ".[test]" tox')
+    assert "inconclusive" in text[: text.index("## Tests")]
     assert "\ntox\n" in text
+
+
+def test_ci_runs_exactly_the_readme_test_command_and_tox_has_a_fast_lane():
+    import configparser
+    import tomllib
+
+    root = README.parent
+    ci = [t for t in (root / ".ci" / "run").read_text().splitlines() if t and t[0] != "#"]
+    assert ci[-1] == "tox"
+    assert any(t.startswith("python3 -m venv") for t in ci)
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(root / "tox.ini")
+    envlist = [e.strip() for e in tox["tox"]["envlist"].split(",")]
+    assert not {"slow", "py312", "py313"} & set(envlist)
+    # what the default list leaves out is named in tox's output, in one line
+    note = tox["testenv:py311"]["commands_pre"]
+    assert "py312, py313 and the slow tests" in note and "tox -m pythons" in note
+    assert "slow" in tox["tox"]["labels"]
+    assert '-m "not slow"' in tox["testenv"]["commands"] and "-n auto" in tox["testenv"]["commands"]
+    assert "-m slow" in tox["testenv:slow"]["commands"]
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("pytest-xdist") for d in extras["optional-dependencies"]["test"])

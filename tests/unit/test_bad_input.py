@@ -366,7 +366,9 @@ def test_full_disk_mid_report_keeps_nothing_and_loses_nothing(
 # -- interrupted runs -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
+)
 def test_interrupted_bench_leaves_earlier_reports_intact(tmp_path: Path, sig: int) -> None:
     out = tmp_path / "reports"
     first = run_cli(
@@ -408,7 +410,7 @@ def test_interrupted_bench_leaves_earlier_reports_intact(tmp_path: Path, sig: in
     assert {p: p.read_bytes() for p in (out / latest).iterdir()} == kept
     finals = [p for p in out.iterdir() if not p.name.startswith(".") and p.name != "latest"]
     assert finals == [out / latest]
-    if sig == signal.SIGINT:
+    if sig != signal.SIGKILL:
         assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
 
 

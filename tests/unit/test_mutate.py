@@ -73,11 +73,15 @@ def test_mutate_command_writes_its_report(tmp_path) -> None:
         "float64",
         "--draws",
         "3",
+        "--jobs",
+        "2",
         "--out",
         str(out),
         cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr
+    # progress on stderr (plain lines when it is not a terminal)
+    assert "mutate: 1/1 tasks done (seed float64)" in res.stderr
     folder = out / "latest"
     names = {p.name for p in folder.iterdir()}
     assert {"mutation.csv", "mutation.md", "false_alarms.csv", "detection.csv", "run.json"} <= names
