@@ -134,12 +134,9 @@ def _run_analytic(job: Job) -> GradientResult:
     )
 
 
-def _build() -> tuple[dict[str, Backend], list[Backend]]:
-    """Every known backend, one entry each; the available ones by name."""
-    scipy = importable("scipy")
-    diff = scipy and importable("scipy.differentiate")
-    nd = importable("numdifftools")
-    everything = [
+def _own() -> list[Backend]:
+    """firstorder's own backends, one entry each."""
+    return [
         Backend(
             "analytic", "analytic", None, "the case's own gradient", run=_run_analytic, exact=True
         ),
@@ -178,6 +175,15 @@ def _build() -> tuple[dict[str, Backend], list[Backend]]:
             native="mp",
             exact=True,
         ),
+    ]
+
+
+def _peers() -> list[Backend]:
+    """The peer libraries' backends (unavailable where the library is not installed)."""
+    scipy = importable("scipy")
+    diff = scipy and importable("scipy.differentiate")
+    nd = importable("numdifftools")
+    return [
         _peer(
             "scipy-2point",
             1,
@@ -227,8 +233,12 @@ def _build() -> tuple[dict[str, Backend], list[Backend]]:
             1.0,
         ),
     ]
+
+
+def _autodiff() -> list[Backend]:
+    """JAX's reverse and forward modes (exact to round-off, float64 only)."""
     has_jax = autodiff.available()
-    everything += [
+    return [
         Backend(
             "autodiff",
             "autodiff",
@@ -250,6 +260,11 @@ def _build() -> tuple[dict[str, Backend], list[Backend]]:
             exact=True,
         ),
     ]
+
+
+def _build() -> tuple[dict[str, Backend], list[Backend]]:
+    """Every known backend; the available ones by name."""
+    everything = _own() + _peers() + _autodiff()
     return {b.name: b for b in everything if b.available}, everything
 
 

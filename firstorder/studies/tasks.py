@@ -232,6 +232,11 @@ def run_task(task: Task) -> TaskResult:
         Rows for the orders, Taylor, gradients and step tables.
     """
     from ..gradients.backends import gradient
+    from ..gradients.finite_difference import clear_step_cache
+
+    # Each task searches its point's automatic steps afresh, so its nfev (search
+    # included) does not depend on which tasks the worker ran before.
+    clear_step_cache()
 
     c = _case_of(task)
     x = point_of(c, task.point, task.n_points, task.seed)

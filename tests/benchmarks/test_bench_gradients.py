@@ -17,7 +17,11 @@ from firstorder.studies.bench import bench_gradients
 pytestmark = pytest.mark.benchmark
 
 SIZES = [10, 100, 1000, 10000]
-PAIRS = [("central", "scipy-3point"), ("complex-step", "scipy-cs")]
+PAIRS = [
+    ("central", "scipy-3point"),
+    ("central@rule", "scipy-3point"),
+    ("complex-step", "scipy-cs"),
+]
 OURS = ["central", "complex-step"]
 PEERS = [p for p in ["scipy-3point", "scipy-cs", "numdifftools"] if p in fo.BACKENDS]
 
@@ -44,6 +48,26 @@ def test_ext_rosenbrock(benchmark, backend, n):
     assert res.ok and rel < 1e-6
 
 
+@pytest.mark.parametrize("n", SIZES)
+def test_ext_rosenbrock_central_with_its_step_search(benchmark, n):
+    """``central`` with the automatic step searched afresh in every call."""
+    from firstorder.gradients.finite_difference import clear_step_cache
+
+    c = L.ext_rosenbrock
+    x = c.point(n=n)
+    benchmark.group = f"ext_rosenbrock n={n}"
+
+    def cold():
+        clear_step_cache()
+        return fo.gradient(c, x, backend="central")
+
+    res = benchmark(cold)
+    g = c.grad(x)
+    rel = np.max(np.abs(res.as_float() - g)) / np.max(np.abs(g))
+    benchmark.extra_info.update(nfev=res.nfev, rel_error=float(rel))
+    assert res.ok and rel < 1e-6
+
+
 @pytest.mark.parametrize("n", [320, 2400])
 @pytest.mark.parametrize("backend", OURS + [p for p in PEERS if p != "numdifftools"])
 def test_neural(benchmark, backend, n):
@@ -58,7 +82,9 @@ def test_neural(benchmark, backend, n):
 def test_speed_ratios(benchmark, capsys):
     """Ours against the matching SciPy method, side by side in one run (not asserted)."""
     backends = [
-        b for b in ["central", "complex-step", "scipy-3point", "scipy-cs"] if b in fo.BACKENDS
+        b
+        for b in ["central", "central@rule", "complex-step", "scipy-3point", "scipy-cs"]
+        if b.split("@")[0] in fo.BACKENDS
     ]
     frame = benchmark.pedantic(
         bench_gradients,
@@ -78,6 +104,31 @@ def test_speed_ratios(benchmark, capsys):
             )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+def test_richardson_against_numdifftools(benchmark, capsys):
+    """Automatic-step Richardson against numdifftools on the issue's cases, one run."""
+    if "numdifftools" not in fo.BACKENDS:
+        pytest.skip("numdifftools is not installed")
+    cases = ["rosenbrock", "watson", "levy13", "osborne1", "brown_badly_scaled"]
+    cases += ["huge_offset", "scosine", "tiny_scale"]
+    frame = benchmark.pedantic(
+        bench_gradients,
+        args=(cases,),
+        kwargs={"backends": ["richardson", "numdifftools"], "repeats": 3},
+        rounds=1,
+        iterations=1,
+    )
+    t = frame.pivot(index="case", columns="backend", values="median_time")
+    e = frame.pivot(index="case", columns="backend", values="rel_error")
+    with capsys.disabled():
+        print()
+        for case in cases:
+            print(
+                f"{case}: numdifftools {e.loc[case, 'numdifftools']:.1e} "
+                f"richardson {e.loc[case, 'richardson']:.1e}, "
+                f"{t.loc[case, 'numdifftools'] / t.loc[case, 'richardson']:.0f}x faster"
+            )
 
 
 @pytest.mark.parametrize("precision", ["float64", "mp"])

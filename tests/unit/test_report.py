@@ -119,10 +119,10 @@ def small_result() -> RunResult:
     )
     grads = pd.DataFrame(
         [
-            ["good", "analytic", "float64", 0, 2, 1e-16, 1e-16, 2, 0, "ok", ""],
-            ["good", "central", "float64", 0, 2, 3e-11, 3e-11, 2, 4, "ok", ""],
-            ["bad", "analytic", "float64", 0, 2, 0.5, 1.0, 2, 0, "ok", ""],
-            ["bad", "central", "float64", 0, 2, 2e-11, 4e-11, 2, 4, "ok", ""],
+            ["good", "analytic", "float64", 0, 2, 1e-16, 1e-16, 2, 0, "", "ok", ""],
+            ["good", "central", "float64", 0, 2, 3e-11, 3e-11, 2, 4, "auto", "ok", ""],
+            ["bad", "analytic", "float64", 0, 2, 0.5, 1.0, 2, 0, "", "ok", ""],
+            ["bad", "central", "float64", 0, 2, 2e-11, 4e-11, 2, 4, "auto", "ok", ""],
         ],
         columns=_GRAD_COLUMNS,
     )
