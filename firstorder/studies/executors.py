@@ -6,7 +6,10 @@ roughly equal estimated cost (a task bigger than that share is a group of its ow
 Each task is timed in its worker; :func:`dispatch` sums those times into the run's
 ``timing`` (``run.json``): the serial-equivalent task time against the wall time is
 the speed-up, and the share of the workers' time not spent in tasks is the overhead
-(scheduling, transfers and the idle tail of the last groups).
+(scheduling, transfers and the idle tail of the last groups). On a shared machine
+wall times stretch with the load; ``cpu_speedup`` (all tasks' CPU time against the
+busiest worker's) is what the workers would reach with a core each, and ``cpu_share``
+the share of the workers' wall time they actually got on a CPU.
 """
 
 from __future__ import annotations
@@ -180,12 +183,12 @@ def dispatch(
 def _timing(results: Sequence[TaskResult], pool: Pool, wall: float, groups: int) -> dict[str, Any]:
     """The run's timing: serial-equivalent task time against wall time, and overhead."""
     busy: dict[str, float] = {}
-    cpu = 0.0
+    cpu: dict[str, float] = {}
     for r in results:
         if r.timing is not None:
             busy[r.timing.worker] = busy.get(r.timing.worker, 0.0) + r.timing.wall_s
-            cpu += r.timing.cpu_s
-    task_wall = sum(busy.values())
+            cpu[r.timing.worker] = cpu.get(r.timing.worker, 0.0) + r.timing.cpu_s
+    task_wall, task_cpu = sum(busy.values()), sum(cpu.values())
     capacity = pool.workers * wall
     return {
         "executor": pool.kind,
@@ -195,9 +198,13 @@ def _timing(results: Sequence[TaskResult], pool: Pool, wall: float, groups: int)
         "groups": groups,
         "wall_s": round(wall, 3),
         "task_wall_s": round(task_wall, 3),
-        "task_cpu_s": round(cpu, 3),
+        "task_cpu_s": round(task_cpu, 3),
         "speedup": round(task_wall / wall, 3) if wall > 0 else None,
-        "cpu_speedup": round(cpu / wall, 3) if wall > 0 else None,
+        # the speed-up were each worker on a core of its own: all the tasks' CPU time
+        # against the busiest worker's (a measure that a loaded machine disturbs less)
+        "cpu_speedup": round(task_cpu / max(cpu.values()), 3) if cpu else None,
+        "cpu_share": round(task_cpu / capacity, 3) if capacity > 0 else None,
         "overhead": round(1 - task_wall / capacity, 4) if capacity > 0 else None,
         "busy_s": {w: round(s, 3) for w, s in sorted(busy.items())},
+        "cpu_s": {w: round(s, 3) for w, s in sorted(cpu.items())},
     }

@@ -45,7 +45,8 @@ class TaskTiming:
     Attributes
     ----------
     wall_s, cpu_s : float
-        Wall-clock and CPU seconds of the task in its worker.
+        Wall-clock seconds of the task in its worker, and CPU seconds of the thread
+        that ran it (not the worker's own housekeeping threads).
     worker : str
         The worker that ran it.
     """
@@ -299,7 +300,7 @@ def run_tasks(tasks: Sequence[Task]) -> list[TaskResult]:
     """
     out = []
     for task in tasks:
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), time.thread_time()
         try:
             res = run_task(task)
         except WorkerError:
@@ -309,7 +310,7 @@ def run_tasks(tasks: Sequence[Task]) -> list[TaskResult]:
             raise WorkerError(
                 f"task `{task.label}` failed on worker `{worker_name()}`: {detail}"
             ) from None
-        timed = TaskTiming(time.perf_counter() - wall, time.process_time() - cpu, worker_name())
+        timed = TaskTiming(time.perf_counter() - wall, time.thread_time() - cpu, worker_name())
         out.append(dataclasses.replace(res, timing=timed))
     return out
 
