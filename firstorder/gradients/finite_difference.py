@@ -183,10 +183,12 @@ def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, floa
     """
     if ctx.name != "mp":
         return found.steps(name), found.noise
-    noise = float(ctx.eps) * max(found.f0, 1e-300)
+    # The ratio of the noise levels is that of the two epsilons: formed from them, not
+    # from ε_mp·|C(v)|, which underflows float64 where C(v) = 0 (a step of 0).
+    ratio = float(ctx.eps) / float(np.finfo(np.float64).eps)
     order = STENCILS[name][1]
-    h = found.steps(name) * (noise / found.noise) ** (1 / (order + 1))
-    return ctx.asarray(h), noise
+    h = found.steps(name) * ratio ** (1 / (order + 1))
+    return ctx.asarray(h), found.noise * ratio
 
 
 def run_fd(name: str) -> Callable[[Job], GradientResult]:

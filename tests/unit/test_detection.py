@@ -162,7 +162,9 @@ def test_a_backend_within_its_budget_is_named_not_a_bare_pass():
         res = fo.taylor_test(c, x, direction="random", gradient=backend, seed=0)
         if rel > 1e-3:
             assert not (res.verdict == "pass" and res.judgement == ""), (backend, res.reason)
-    res = fo.taylor_test(c, x, direction="random", gradient="central", seed=0)
+    # SciPy's fixed step: an error of tens of percent, all of it the formula's round-off
+    rule = fo.gradient(c, x, backend="central", step="rule")
+    res = fo.taylor_test(c, x, direction="random", gradient=rule, seed=0)
     assert (res.verdict, res.judgement) == ("pass", "within-budget"), res.reason
     assert "as accurate as `central` can be here" in res.reason
     assert "round-off of |C|·eps dominates" in res.reason

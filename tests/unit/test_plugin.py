@@ -133,7 +133,7 @@ def test_order(firstorder_case):
     )
     result = pytester.runpytest("-q", "-p", "no:cacheprovider")
     assert result.ret != 0
-    result.stdout.fnmatch_lines(["*unknown tag `no-such-tag`*choose from*mgh*"])
+    result.stdout.fnmatch_lines(["*unknown tag `no-such-tag`*`firstorder list` shows all*"])
 
 
 def test_assert_gradient_returns_the_check_on_success() -> None:
@@ -166,7 +166,9 @@ def test_one_selector_behind_the_marker_the_grid_and_mutation(registry: fo.Regis
         lambda: fo.mutate(tags=["no-such-tag"], registry=registry),
         lambda: fo.run(tags=["no-such-tag"]),
     ):
-        with pytest.raises(fo.FirstOrderError, match=r"unknown tag `no-such-tag`; choose from"):
+        with pytest.raises(
+            fo.FirstOrderError, match=r"unknown tag `no-such-tag`; `firstorder list` shows all"
+        ):
             pick()
     with pytest.raises(fo.FirstOrderError, match=r"no case among those named has the tags"):
         registry.select(["seed"], ["mgh"])
