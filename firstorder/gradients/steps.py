@@ -21,6 +21,7 @@ from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
 from .evaluate import axis_values
+from .stencils import STENCILS
 
 __all__ = [
     "COMPLEX_STEP",
@@ -254,14 +255,7 @@ class StepSearch:
         kept between the search's step and the variable's scale.
         """
         e = self.noise if eps is None else eps
-        order = {
-            "forward": 1,
-            "backward": 1,
-            "central": 2,
-            "central4": 4,
-            "central6": 6,
-            "central8": 8,
-        }[stencil]
+        order = STENCILS[stencil][1]
         gain = NOISE_GAIN[stencil]
         if order == 1:
             h = np.minimum(2 * np.sqrt(gain / 2 * e / self.d2), np.cbrt(6 * e / self.d3))
@@ -273,14 +267,7 @@ class StepSearch:
     def error(self, stencil: str, h: Array, eps: float | None = None) -> Array:
         """The error the model predicts for ``stencil`` at steps ``h`` (a bound: 3 ε_f)."""
         e = self.noise if eps is None else eps
-        order = {
-            "forward": 1,
-            "backward": 1,
-            "central": 2,
-            "central4": 4,
-            "central6": 6,
-            "central8": 8,
-        }[stencil]
+        order = STENCILS[stencil][1]
         if order == 1:
             trunc = self.d2 * h / 2 + self.d3 * h**2 / 6
         else:

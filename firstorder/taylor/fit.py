@@ -404,8 +404,9 @@ def fit_remainder(
         )
     elif lo - PASS_TOL <= exp:
         outcome = "pass"
+        k = _digits(lo, hi, exp)
         reason = (
-            f"{name} falls at order {full.slope:.2f} [{lo:.2f}, {hi:.2f}] over "
+            f"{name} falls at order {full.slope:.{k}f} [{lo:.{k}f}, {hi:.{k}f}] over "
             f"{math.log10(full.h_max / full.h_min):.1f} decades of h."
         )
     else:
@@ -449,3 +450,13 @@ def _coefficient(
         return None, math.nan
     est = float(np.median(rq[-3:] / hq[-3:] ** coef_power))
     return abs(est / coef_pred - 1), est
+
+
+def _digits(lo: float, hi: float, expected: float) -> int:
+    """Decimals that show an interval as it is: 2, or more where it excludes the expected
+    order by less than the rounding (never `2.00 [2.00, 2.00]` for 1.997–1.999)."""
+    k = 2
+    if not lo <= expected <= hi:
+        while k < 6 and round(lo, k) <= expected <= round(hi, k):
+            k += 1
+    return k
