@@ -176,3 +176,46 @@ def test_broadcast_is_the_value_in_the_batch_shape_and_number_type(name):
 def test_broadcast_keeps_a_constant_where_the_points_are_not_finite():
     ctx = fo.context("float64")
     assert ctx.broadcast(2, np.array([np.inf, np.nan]))[0] == 2
+
+
+def _mp_array(ctx, values):
+    return np.array([ctx.const(v) for v in values], dtype=object)
+
+
+@pytest.mark.parametrize("spread", [0, 40, 900])
+def test_mp_sum_and_matmul_are_correctly_rounded(spread):
+    # Exact integer accumulation: every result is the exact sum rounded once, even
+    # across ~2**spread scales (mpmath's fdot is not, in near-ties decided by terms
+    # 2**-900 smaller: spread 900 has one).
+    ctx = fo.context("mp", dps=30)
+    mp, exact = ctx.mpmath, mpmath.MPContext()
+    exact.prec = 8 * spread + 4 * mp.prec  # wide enough to hold every sum exactly
+    rng = np.random.default_rng(spread)
+    scale = np.exp2(rng.integers(-spread, spread + 1, size=(3, 4, 5)).astype(float))
+    a = ctx.asarray(rng.standard_normal((3, 4, 5)) * scale)
+    a[0, 0, 0] = ctx.const(0)
+    b = ctx.asarray(rng.standard_normal((5, 2)))
+    sums, prods = ctx.sum(a), ctx.matmul(a, b)
+    assert sums.shape == (3, 4) and prods.shape == (3, 4, 2)
+    for idx in np.ndindex(3, 4):
+        assert sums[idx] == mp.mpf(exact.fsum(a[idx]))
+        for j in range(2):
+            terms = zip(a[idx], b[:, j], strict=True)
+            want = exact.fsum(exact.mpf(x) * exact.mpf(y) for x, y in terms)
+            assert prods[(*idx, j)] == mp.mpf(want)
+    assert isinstance(prods[0, 0, 0], mp.mpf)
+    assert ctx.sum(a, axis=None) == mp.mpf(exact.fsum(a.flat))
+
+
+def test_mp_sum_and_matmul_keep_special_values_and_mixed_inputs():
+    ctx = fo.context("mp")
+    mp = ctx.mpmath
+    assert ctx.sum(_mp_array(ctx, [1, mp.inf])) == mp.inf
+    assert mp.isnan(ctx.sum(_mp_array(ctx, [mp.inf, -mp.inf])))
+    assert ctx.sum(np.array([mp.mpc(1, 2), mp.mpf(1)], dtype=object)) == mp.mpc(2, 2)
+    assert ctx.sum(ctx.zeros((2, 0))).shape == (2,)
+    assert ctx.sum(ctx.zeros(3)) == 0
+    mixed = ctx.matmul(np.array([1.0, 2.0]), _mp_array(ctx, ["0.1", "0.2"]))
+    assert isinstance(mixed, mp.mpf) and mixed == mp.fdot([1, 2], [mp.mpf("0.1"), mp.mpf("0.2")])
+    tiny_huge = _mp_array(ctx, ["1e-3000", "1e3000"])  # too far apart for integers
+    assert ctx.sum(tiny_huge) == mp.fsum(tiny_huge)
