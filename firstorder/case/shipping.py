@@ -6,7 +6,9 @@ or on another one, needs only firstorder installed:
 - a built-in case is loaded from the worker's own firstorder;
 - a user's case file or folder (``--cases``, ``FIRSTORDER_CASES``) travels as text, in a
   :class:`CaseBundle` with the modules beside it that it imports; the worker writes it
-  once to a temporary folder named by its content hash and loads it from there;
+  once to a temporary folder named by its content hash and loads it from there; the
+  run removes those folders from every worker when it ends (:func:`forget`), and a
+  folder a killed run left behind is swept once it is a day old;
 - an entry-point case needs its package installed on the worker too.
 
 Why the source and not pickled functions (``cloudpickle.register_pickle_by_value``):
@@ -41,6 +43,7 @@ __all__ = [
     "CaseOrigin",
     "WorkerError",
     "bundle_of",
+    "forget",
     "materialize",
     "note_imported",
     "worker_name",
@@ -50,6 +53,8 @@ __all__ = [
 _BESIDE: dict[Path, set[str]] = {}
 #: Cases of the bundles this process loaded itself, by digest.
 _LOCAL: dict[str, list[Case]] = {}
+#: A bundle folder untouched for this long (seconds) was left by a killed run.
+STALE_AFTER_S = 24 * 3600
 
 
 class WorkerError(FirstOrderError):
@@ -167,12 +172,18 @@ def bundle_of(raw: str | os.PathLike[str], cases: Sequence[Case]) -> CaseBundle:
     return bundle
 
 
+def _bundles_root() -> Path:
+    return Path(tempfile.gettempdir()) / "firstorder-cases"
+
+
 def materialize(bundle: CaseBundle) -> Path:
     """Write a bundle to this machine's temporary folder once; return its folder."""
-    root = Path(tempfile.gettempdir()) / "firstorder-cases" / bundle.digest
+    root = _bundles_root() / bundle.digest
     if root.is_dir():
+        os.utime(root)  # in use: not stale
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(root.parent)
     # Write aside and rename: another worker process may be writing the same bundle.
     tmp = Path(tempfile.mkdtemp(prefix=f".{bundle.digest}.", dir=root.parent))
     for rel, text in bundle.files:
@@ -184,6 +195,34 @@ def materialize(bundle: CaseBundle) -> Path:
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
     return root
+
+
+def forget(digests: Iterable[str]) -> int:
+    """Remove these bundles' folders from this machine; return how many were there.
+
+    A worker that already imported a bundle's modules keeps them; a later run that
+    ships the same bundle writes it again.
+    """
+    removed = 0
+    for digest in digests:
+        folder = _bundles_root() / digest
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _sweep_stale(parent: Path) -> None:
+    """Remove bundle folders (and half-written ones) untouched for :data:`STALE_AFTER_S`."""
+    import time
+
+    cutoff = time.time() - STALE_AFTER_S
+    for folder in parent.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # another process removed it first
+            continue
 
 
 def worker_name() -> str:

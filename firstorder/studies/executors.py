@@ -21,6 +21,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from ..case.shipping import forget
 from ..errors import FirstOrderError
 from .spec import ProgressFn, Task
 from .tasks import TaskResult, run_tasks
@@ -47,12 +48,26 @@ class Pool:
         ``serial``, ``processes`` or ``dask``.
     address : str
         The Dask scheduler's address, or empty.
+    everywhere : callable or None
+        Runs a function once on every worker (Dask's ``Client.run``); None where the
+        workers share this machine's temporary folder.
     """
 
     executor: Executor | None
     workers: int = 1
     kind: str = "serial"
     address: str = ""
+    everywhere: Callable[..., Any] | None = None
+
+    def forget(self, digests: Sequence[str]) -> None:
+        """Remove the run's case bundles from the workers' temporary folders (best effort:
+        a worker that left keeps them until they are a day old)."""
+        if not digests:
+            return
+        forget(digests)
+        if self.everywhere is not None:
+            with contextlib.suppress(Exception):
+                self.everywhere(forget, list(digests))
 
 
 @contextlib.contextmanager
@@ -106,7 +121,13 @@ def _dask_pool(address: str) -> Iterator[Pool]:
     try:
         info = client.scheduler_info()
         threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
-        yield Pool(client.get_executor(), workers=max(1, threads), kind="dask", address=address)
+        yield Pool(
+            client.get_executor(),
+            workers=max(1, threads),
+            kind="dask",
+            address=address,
+            everywhere=client.run,
+        )
     finally:
         client.close()
         if cluster is not None:
@@ -154,9 +175,26 @@ def dispatch(
     import time
 
     groups = group_tasks(tasks, pool.workers)
-    run: Callable[..., Any] = map if pool.executor is None else pool.executor.map
-    results: list[TaskResult | None] = [None] * len(tasks)
     start = time.perf_counter()
+    try:
+        results = _collect(groups, pool, len(tasks), progress)
+    finally:
+        pool.forget(sorted({d for d in map(_bundle_digest, tasks) if d}))
+    return results, _timing(results, pool, time.perf_counter() - start, len(groups))
+
+
+def _bundle_digest(task: Task) -> str:
+    """The digest of the user's files the task carries, or empty."""
+    bundle = task.origin.bundle if task.origin is not None else None
+    return bundle.digest if bundle is not None else ""
+
+
+def _collect(
+    groups: Sequence[Sequence[Task]], pool: Pool, total: int, progress: ProgressFn | None
+) -> list[TaskResult]:
+    """The groups' results in task order, as they come back."""
+    run: Callable[..., Any] = map if pool.executor is None else pool.executor.map
+    results: list[TaskResult | None] = [None] * total
     done = 0
     stream = run(run_tasks, groups)
     for group in groups:
@@ -174,10 +212,8 @@ def dispatch(
             results[task.index] = res
             done += 1
             if progress is not None:
-                progress(done, len(tasks), task.label)
-    wall = time.perf_counter() - start
-    out = [r for r in results if r is not None]
-    return out, _timing(out, pool, wall, len(groups))
+                progress(done, total, task.label)
+    return [r for r in results if r is not None]
 
 
 def _timing(results: Sequence[TaskResult], pool: Pool, wall: float, groups: int) -> dict[str, Any]:

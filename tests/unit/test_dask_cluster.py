@@ -99,7 +99,13 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def worker_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worker's temporary folder (its TMPDIR), where it writes the bundles it gets."""
+    return tmp_path_factory.mktemp("worker-tmp")
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory: pytest.TempPathFactory, worker_tmp: Path) -> Iterator[str]:
     """A scheduler and one single-threaded worker on 127.0.0.1, stopped whatever happens."""
     from distributed import Client
 
@@ -123,7 +129,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             subprocess.Popen(
                 [*WORKER, address, "--host", "127.0.0.1", "--local-directory", str(home)],
                 cwd=home,
-                env=_env(FO_TEST_ON_WORKER="1"),
+                env=_env(FO_TEST_ON_WORKER="1", TMPDIR=str(worker_tmp)),
                 stdout=subprocess.DEVNULL,
                 stderr=log_files[1],
             )
@@ -168,7 +174,7 @@ def _run(cwd: Path, out: Path, *args: str, env: dict[str, str] | None = None) ->
 
 
 @pytest.mark.parametrize("relative", [True, False], ids=["relative", "absolute"])
-def test_user_cases_travel_to_a_real_worker(scheduler, user_dir, tmp_path, relative):
+def test_user_cases_travel_to_a_real_worker(scheduler, worker_tmp, user_dir, tmp_path, relative):
     cases = "mycases.py" if relative else str(user_dir / "mycases.py")
     pick = ["--cases", cases, "--case", "my_case", "--case", "booth"]
     serial = _run(user_dir, tmp_path, *pick, "--name", "serial")
@@ -178,6 +184,9 @@ def test_user_cases_travel_to_a_real_worker(scheduler, user_dir, tmp_path, relat
     one = (tmp_path / "serial" / "orders.csv").read_bytes()
     assert b"my_case" in one
     assert (tmp_path / "dask" / "orders.csv").read_bytes() == one
+    # the worker wrote the bundle to its own temporary folder, and the run removed it
+    bundles = worker_tmp / "firstorder-cases"
+    assert bundles.is_dir() and not list(bundles.iterdir())
 
 
 def test_cases_from_the_environment_travel_too(scheduler, user_dir, tmp_path):
