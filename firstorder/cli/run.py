@@ -101,6 +101,12 @@ def add_parser(sub: Any) -> None:
         help="write only the files kept in git (summary, index.html, orders, gradients, "
         "spec, overview); skip taylor.csv, steps.csv and the per-case and per-test plots",
     )
+    p.add_argument(
+        "--baseline",
+        metavar="RUN",
+        help="an earlier run of the same grid (its folder or run.json), e.g. a serial one: "
+        "run.json records this run's speed-up over it, measured, as timing.vs_baseline",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run_command)
 
@@ -123,7 +129,43 @@ def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
         "name": args.name,
         "no_plots": args.no_plots,
         "compact": args.compact,
+        "baseline": args.baseline,
     }
+
+
+def _baseline(raw: str | None, spec: Any) -> dict[str, Any] | None:
+    """The timing of an earlier run of the same grid, checked before any work."""
+    if raw is None:
+        return None
+    import json
+    from pathlib import Path
+
+    path = Path(raw)
+    path = path / "run.json" if path.is_dir() else path
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        same, wall = meta["spec"] == spec.to_dict(), float(meta["grid_wall_time_s"])
+        executor = str(meta["timing"]["executor"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise FirstOrderError(
+            f"`--baseline {raw}` is not a run folder or its run.json; give the folder "
+            "of an earlier `firstorder run`."
+        ) from None
+    if not same:
+        raise FirstOrderError(
+            f"`--baseline {raw}` ran another grid (cases, backends, precisions, points, "
+            "directions, seed or dps differ); compare runs of the same grid."
+        )
+    return {"run": str(path), "executor": executor, "wall_s": wall}
+
+
+def _compare(result: RunResult, base: dict[str, Any] | None) -> None:
+    """Add the measured speed-up over the baseline run to the run's timing."""
+    if base is None:
+        return
+    wall = float(result.timing["wall_s"])
+    result.timing["baseline"] = base
+    result.timing["vs_baseline"] = round(base["wall_s"] / wall, 3) if wall > 0 else None
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -152,6 +194,7 @@ def run_command(args: argparse.Namespace) -> int:
         dps=args.dps,
         mp_max_dim=args.mp_max_dim,
     )
+    base = _baseline(args.baseline, spec)
     folder = RunFolder("run", base=args.out, name=args.name)
     folder.prepare()  # an unwritable --out fails here, before any work
     progress = Progress(args.quiet)
@@ -163,6 +206,7 @@ def run_command(args: argparse.Namespace) -> int:
                 )
         finally:
             progress.close()
+        _compare(result, base)
         from ..report.run_report import write_report
 
         write_report(

@@ -103,6 +103,7 @@ def test_a_failing_run_exits_1_and_names_the_failure(tmp_path):
         (["--points", "-1"], "`points` must be an integer"),
         (["--jobs", "0"], "`--jobs` must be at least 1"),
         (["--name", "latest"], "run name `latest` must be a plain folder name"),
+        (["--baseline", "nowhere"], "`--baseline nowhere` is not a run folder"),
     ],
 )
 def test_bad_input_exits_2_with_one_sentence(tmp_path, args, match):
@@ -110,6 +111,26 @@ def test_bad_input_exits_2_with_one_sentence(tmp_path, args, match):
     assert r.returncode == 2
     assert match in r.stderr and "Traceback" not in r.stderr
     assert not any((tmp_path / "r").glob("run-*"))
+
+
+def test_a_baseline_run_gives_the_measured_speed_up(tmp_path):
+    import json
+
+    out, pick = tmp_path / "r", ["--case", "booth", "--case", "seed", *SMALL, "--quiet"]
+    first = run_cli("run", *pick, "--out", str(out), "--name", "serial", cwd=tmp_path)
+    again = ["--out", str(out), "--name", "pool", "--jobs", "2", "--baseline", str(out / "serial")]
+    second = run_cli("run", *pick, *again, cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    serial = json.loads((out / "serial" / "run.json").read_text())
+    timing = json.loads((out / "pool" / "run.json").read_text())["timing"]
+    assert timing["baseline"]["executor"] == "serial"
+    assert timing["baseline"]["wall_s"] == serial["grid_wall_time_s"]
+    assert timing["vs_baseline"] == round(serial["grid_wall_time_s"] / timing["wall_s"], 3)
+    other = run_cli(
+        "run", "--case", "booth", *SMALL, "--baseline", str(out / "serial"), cwd=tmp_path
+    )
+    assert other.returncode == 2 and "ran another grid" in other.stderr
+    assert "Traceback" not in other.stderr and len(other.stderr.strip().splitlines()) == 1
 
 
 def test_an_unwritable_output_folder_fails_before_any_work(tmp_path):
