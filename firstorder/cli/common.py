@@ -78,22 +78,11 @@ def add_jobs_option(p: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def process_pool(jobs: int) -> Iterator[Executor | None]:
-    """``jobs`` worker processes (None for 1: run here); stopped on the way out.
-
-    On an error, Ctrl-C or SIGTERM the workers are terminated rather than left to
-    finish their tasks: the run is being abandoned.
-    """
+    """``jobs`` worker processes (None for 1: run here), as :func:`open_pool` opens them."""
     from ..studies.executors import open_pool
 
     with open_pool(jobs=jobs) as pool:
-        try:
-            yield pool.executor
-        except BaseException:
-            # no public way to stop running workers before Python 3.14's terminate_workers
-            workers = getattr(pool.executor, "_processes", None) or {}
-            for proc in list(workers.values()):
-                proc.terminate()
-            raise
+        yield pool.executor
 
 
 class Progress:

@@ -77,7 +77,8 @@ class Pool:
 @contextlib.contextmanager
 def open_pool(dask: str | None = None, jobs: int = 1) -> Iterator[Pool]:
     """Open the executor of a run: Dask at ``dask`` (``local`` for a LocalCluster), else
-    ``jobs`` processes (serial for 1); close it on exit.
+    ``jobs`` processes (serial for 1); close it on exit, stopping the worker processes
+    at once when the run is abandoned (an error, Ctrl-C or SIGTERM).
 
     Raises
     ------
@@ -96,6 +97,13 @@ def open_pool(dask: str | None = None, jobs: int = 1) -> Iterator[Pool]:
     ex = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield Pool(ex, workers=jobs, kind="processes")
+    except BaseException:
+        # An error, Ctrl-C or SIGTERM abandons the run: stop the workers rather than let
+        # them finish their tasks (there is no public way before Python 3.14's
+        # terminate_workers).
+        for proc in list((getattr(ex, "_processes", None) or {}).values()):
+            proc.terminate()
+        raise
     finally:
         ex.shutdown(wait=False, cancel_futures=True)
 

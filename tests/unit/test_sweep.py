@@ -239,3 +239,20 @@ def test_timing_compares_task_time_with_wall_time(serial):
     assert 0 <= timing["overhead"] < 0.1
     assert timing["speedup"] == pytest.approx(timing["task_wall_s"] / timing["wall_s"], rel=1e-2)
     assert serial.to_dict()["timing"] == timing
+
+
+def test_an_abandoned_process_pool_stops_its_workers_at_once():
+    import time
+
+    from firstorder.studies.executors import open_pool
+
+    with pytest.raises(KeyboardInterrupt), open_pool(jobs=2) as pool:
+        assert pool.executor is not None
+        futures = [pool.executor.submit(time.sleep, 60) for _ in range(2)]
+        while not all(f.running() for f in futures):
+            time.sleep(0.05)
+        procs = list(pool.executor._processes.values())  # type: ignore[attr-defined]
+        raise KeyboardInterrupt
+    for p in procs:
+        p.join(timeout=10)
+    assert not any(p.is_alive() for p in procs)
