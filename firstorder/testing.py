@@ -38,12 +38,8 @@ from typing import Any
 
 import numpy as np
 
-# The marker and fixture names are the plugin's; the hooks are re-exported only so
-# that an environment installed while the entry point still named this module keeps
-# working until it is reinstalled (pytest registers hooks of plugin modules only).
+# The marker and fixture names are the plugin's (the hooks live there only).
 from ._pytest_plugin import CASE_FIXTURE, CASES_MARKER
-from ._pytest_plugin import pytest_configure as pytest_configure
-from ._pytest_plugin import pytest_generate_tests as pytest_generate_tests
 from .case.loading import resolve_case
 from .case.model import Case
 from .case.registry import Registry
