@@ -318,43 +318,15 @@ def test_full_disk_mid_report_keeps_nothing_and_loses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "reports"
-    assert (
-        main(
-            [
-                "bench",
-                "--case",
-                "seed",
-                "--repeats",
-                "1",
-                "--out",
-                str(out),
-                "--name",
-                "keep",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    bench = ["bench", "--case", "seed", "--repeats", "1", "--out", str(out), "--name", "keep"]
+    assert main([*bench, "--quiet"]) == 0
     before = sorted(p.name for p in (out / "keep").iterdir())
 
     def full(self, *a, **k):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(Path, "write_text", full)
-    status = main(
-        [
-            "bench",
-            "--case",
-            "seed",
-            "--repeats",
-            "1",
-            "--out",
-            str(out),
-            "--name",
-            "keep",
-            "--quiet",
-        ]
-    )
+    status = main([*bench, "--quiet"])
     err = capsys.readouterr().err
     assert status == 2
     assert "No space left on device" in err and "Traceback" not in err
