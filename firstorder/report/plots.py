@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -405,7 +406,7 @@ def draw_pngs(jobs: list[PlotJob]) -> list[bytes | None]:
     import io
 
     figures = Figures()
-    draw = {"case": case_figure, "test": test_figure}
+    draw: dict[str, Callable[..., Any]] = {"case": case_figure, "test": test_figure}
     out: list[bytes | None] = []
     for _, kind, args in jobs:
         buf = io.BytesIO()
