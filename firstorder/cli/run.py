@@ -198,19 +198,24 @@ def run_command(args: argparse.Namespace) -> int:
     folder = RunFolder("run", base=args.out, name=args.name)
     folder.prepare()  # an unwritable --out fails here, before any work
     progress = Progress(args.quiet)
-    with folder:
+    with folder, open_pool(args.dask, args.jobs) as pool:
         try:
-            with open_pool(args.dask, args.jobs) as pool:
-                result = run_spec(
-                    spec, registry, pool=pool, progress=progress, explicit=bool(args.case)
-                )
+            result = run_spec(
+                spec, registry, pool=pool, progress=progress, explicit=bool(args.case)
+            )
         finally:
             progress.close()
         _compare(result, base)
         from ..report.run_report import write_report
 
+        # the pool draws the plots too
         write_report(
-            result, folder, _arguments(args, spec), plots=not args.no_plots, compact=args.compact
+            result,
+            folder,
+            _arguments(args, spec),
+            plots=not args.no_plots,
+            compact=args.compact,
+            executor=pool.executor,
         )
     _print_outcome(result, folder, args.quiet)
     return 0 if result.ok else 1

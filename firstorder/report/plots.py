@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 import textwrap
 import warnings
-from functools import partial
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,17 @@ import pandas as pd
 from .tables import TEST_KEYS, test_plot_name
 
 __all__ = [
+    "Figures",
+    "PlotJob",
     "case_figure",
+    "case_plot_jobs",
     "clip_range",
+    "draw_pngs",
     "plot_file_name",
     "test_figure",
+    "test_plot_jobs",
     "write_case_plots",
+    "write_plots",
     "write_test_plots",
 ]
 
@@ -43,6 +50,13 @@ _STEEP = 8.0
 _ERROR_TOP = 1e2
 _FONT = {"title": 11, "label": 10, "tick": 9, "legend": 9, "note": 8.5}
 _WINDOW = "#ffe9a8"
+#: Titles sit at a fixed height above the axes: the log axes' tick labels are below
+#: and left, never above, and placing a title automatically costs a layout of every
+#: tick label (a tenth of the drawing time).
+_TITLE_Y = 1.02
+#: PNG compression of the per-case and per-test plots: zlib's fastest level, as a
+#: rerun regenerates them and they are not kept (the overview keeps the default).
+_PNG = {"compress_level": 1}
 
 
 def plot_file_name(case: str) -> str:
@@ -131,7 +145,6 @@ def _taylor_panel(ax: Any, frame: pd.DataFrame, title: str) -> list[str]:
         if "in_window" in frame
         else np.zeros(len(h), dtype=bool)
     )
-    _log_axes(ax)
     curves = {
         n: frame[n].to_numpy(dtype=float)
         for n in ("r0", "r1", "r2")
@@ -139,7 +152,7 @@ def _taylor_panel(ax: Any, frame: pd.DataFrame, title: str) -> list[str]:
     }
     if not curves:
         ax.text(0.5, 0.5, "no positive finite remainder", ha="center", transform=ax.transAxes)
-        ax.set_title(title, fontsize=_FONT["title"])
+        ax.set_title(title, fontsize=_FONT["title"], y=_TITLE_Y)
         return []
     stack = np.vstack(list(curves.values()))
     low, top = clip_range(h, stack)
@@ -166,7 +179,7 @@ def _taylor_panel(ax: Any, frame: pd.DataFrame, title: str) -> list[str]:
     ax.set_xlim(shown.min() / 1.5, shown.max() * 1.5)
     ax.set_ylim(low, top)
     note = _note_clipped(ax, h, above, stack.max(axis=0, initial=0, where=np.isfinite(stack)))
-    ax.set_title(title, fontsize=_FONT["title"])
+    ax.set_title(title, fontsize=_FONT["title"], y=_TITLE_Y)
     ax.set_xlabel("step h" + note, fontsize=_FONT["label"])
     ax.set_ylabel("remainder", fontsize=_FONT["label"])
     return drawn
@@ -188,17 +201,20 @@ def _slope_guide(
 
 
 def _steps_panel(ax: Any, frame: pd.DataFrame) -> list[str]:
-    _log_axes(ax)
     drawn = []
     above_any = 0
-    for backend, part in frame.groupby("backend", sort=False):
+    for k, (backend, part) in enumerate(frame.groupby("backend", sort=False)):
         s = part["step"].to_numpy(dtype=float)
         e = part["rel_error"].to_numpy(dtype=float)
         good = np.isfinite(e) & (e > 0) & (s > 0)
         above_any += int((good & (e > _ERROR_TOP)).sum())
         keep = good & (e <= _ERROR_TOP)
         if keep.any():
-            (line,) = ax.plot(s[keep], e[keep], "o-", ms=3, lw=1.3, label=str(backend))
+            # colours by position, not from the axes' cycle (which a reused figure
+            # would carry on from its last drawing)
+            (line,) = ax.plot(
+                s[keep], e[keep], "o-", ms=3, lw=1.3, color=f"C{k}", label=str(backend)
+            )
             drawn.append(str(backend))
             if "auto_step" in part:
                 # Where the automatic step landed on this V-curve (a star).
@@ -206,7 +222,7 @@ def _steps_panel(ax: Any, frame: pd.DataFrame) -> list[str]:
                 if np.isfinite(ha) and np.isfinite(ea) and 0 < ea <= _ERROR_TOP:
                     ax.plot([ha], [ea], "*", ms=10, color=line.get_color())
     note = f"  ({above_any} point(s) with error > 100 % clipped)" if above_any else ""
-    ax.set_title("gradient error against step (x0, float64)", fontsize=_FONT["title"])
+    ax.set_title("gradient error against step (x0, float64)", fontsize=_FONT["title"], y=_TITLE_Y)
     ax.set_xlabel("step" + note, fontsize=_FONT["label"])
     ax.set_ylabel("relative error", fontsize=_FONT["label"])
     if drawn:
@@ -243,13 +259,57 @@ def _legend(fig: Any, drawn: set[str]) -> None:
         )
 
 
-def _figure(panels: int, height: float = 4.0) -> tuple[Any, Any]:
+class Figures:
+    """Blank figures by layout, drawn on again and again.
+
+    A report draws a hundred figures of a few layouts; building each anew (axes, log
+    scales, ticks, a canvas and its renderer, whose text metrics are cached) was most of
+    its cost. :meth:`get` hands out the figure of a layout with everything the last
+    drawing added taken away: the axes, their scales, locators and tick objects stay.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, float, float], tuple[Any, Any]] = {}
+
+    def get(self, panels: int, width: float, height: float) -> tuple[Any, Any]:
+        """The figure of ``panels`` log-log panels side by side, ``width`` × ``height``
+        inches, cleared; and its axes."""
+        key = (max(panels, 1), width, height)
+        if key not in self._made:
+            self._made[key] = _new_figure(*key)
+            return self._made[key]
+        fig, axes = self._made[key]
+        for ax in axes:
+            for artist in [*ax.lines, *ax.patches, *ax.texts, *ax.collections]:
+                artist.remove()
+            if ax.legend_ is not None:
+                ax.legend_.remove()
+            ax.relim()
+            ax.set_autoscale_on(True)
+            ax.set_title("")
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+        for artist in [*fig.legends, *(t for t in fig.texts if t is not fig._suptitle)]:
+            artist.remove()
+        return fig, axes
+
+
+def _new_figure(panels: int, width: float, height: float) -> tuple[Any, Any]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4.8 * max(panels, 1), height), dpi=100)
+    fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
-    return fig, fig.subplots(1, max(panels, 1), squeeze=False)[0]
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    for ax in axes:
+        _log_axes(ax)
+    return fig, axes
+
+
+def _figure(figures: Figures | None, panels: int, width: float, height: float) -> tuple[Any, Any]:
+    if figures is None:
+        return _new_figure(max(panels, 1), width, height)
+    return figures.get(panels, width, height)
 
 
 def case_figure(
@@ -258,6 +318,7 @@ def case_figure(
     steps: pd.DataFrame | None,
     label: str = "",
     verdicts: dict[str, str] | None = None,
+    figures: Figures | None = None,
 ) -> Any:
     """One figure for a case: a Taylor panel per precision, and the V-curves.
 
@@ -274,13 +335,16 @@ def case_figure(
         What the Taylor tests are (backend, point, direction), for the panel titles.
     verdicts
         Per precision, the verdict of the test shown, added to its panel's title.
+    figures
+        Where to draw (a figure reused from an earlier drawing); a new figure if None.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     with_steps = steps is not None and len(steps) > 0
-    fig, axes = _figure(len(taylor) + (1 if with_steps else 0))
+    panels = max(1, len(taylor) + (1 if with_steps else 0))
+    fig, axes = _figure(figures, panels, 4.8 * panels, 4.0)
     drawn: set[str] = set()
     for k, (precision, frame) in enumerate(taylor.items()):
         verdict = (verdicts or {}).get(precision)
@@ -294,7 +358,7 @@ def case_figure(
     return fig
 
 
-def test_figure(frame: pd.DataFrame, test: dict[str, Any]) -> Any:
+def test_figure(frame: pd.DataFrame, test: dict[str, Any], figures: Figures | None = None) -> Any:
     """The figure of one Taylor test: its remainders, clean window and r1 floor, with
     its verdict and reason in the title.
 
@@ -304,9 +368,10 @@ def test_figure(frame: pd.DataFrame, test: dict[str, Any]) -> Any:
         The test's rows of ``taylor.csv``.
     test
         The test's r1 row of ``orders.csv`` (keys, ``verdict``, ``reason``).
+    figures
+        Where to draw (a figure reused from an earlier drawing); a new figure if None.
     """
-    fig, axes = _figure(1, height=5.0)
-    fig.set_size_inches(7.5, 5.4)
+    fig, axes = _figure(figures, 1, 7.5, 5.4)
     where = " · ".join(str(test[k]) for k in ("case", "backend", "precision"))
     where += f" · point {test['point']} · direction {test['direction']}"
     drawn = _taylor_panel(axes[0], frame, "")
@@ -325,26 +390,40 @@ def test_figure(frame: pd.DataFrame, test: dict[str, Any]) -> Any:
     return fig
 
 
-def _save(fig_of: Any, path: Path) -> bool:
-    """Draw and save; data matplotlib cannot place on log axes is left to the tables."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            fig_of().savefig(path, metadata={"Software": None})
-    except (ValueError, OverflowError, FloatingPointError):
-        path.unlink(missing_ok=True)
-        return False
-    return True
+#: One plot to draw: its file name, the figure function and its arguments.
+PlotJob = tuple[str, str, tuple[Any, ...]]
+#: Plot jobs per task sent to a pool: a few per worker balance the tail cheaply.
+_JOBS_PER_TASK = 8
 
 
-def write_case_plots(result: Any, target: Path) -> list[str]:
-    """Write ``plots/<case>.png`` for every case of a run into ``target``.
+def draw_pngs(jobs: list[PlotJob]) -> list[bytes | None]:
+    """Draw plot jobs on reused figures; each one's PNG bytes, or None where the
+    data cannot be placed on log axes (it is left to the tables).
 
-    Each shows, per precision, r0, r1 and r2 against h of the first Taylor test of
-    the analytic gradient (else the first backend) at x0, with reference slopes 1, 2
-    and 3, the clean window shaded and the test's verdict; and the step sweeps of the
-    finite-difference backends at x0.
+    Runs in the report's process or in a worker of the run's pool (bytes come back, so
+    a Dask worker needs no access to the run folder).
+    """
+    import io
+
+    figures = Figures()
+    draw: dict[str, Callable[..., Any]] = {"case": case_figure, "test": test_figure}
+    out: list[bytes | None] = []
+    for _, kind, args in jobs:
+        buf = io.BytesIO()
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fig = draw[kind](*args, figures=figures)
+                fig.savefig(buf, format="png", metadata={"Software": None}, pil_kwargs=_PNG)
+        except (ValueError, OverflowError, FloatingPointError):
+            out.append(None)
+            continue
+        out.append(buf.getvalue())
+    return out
+
+
+def write_plots(result: Any, target: Path, executor: Executor | None = None) -> list[str]:
+    """Write every failing or inconclusive test's plot and every case's plot.
 
     Parameters
     ----------
@@ -352,58 +431,97 @@ def write_case_plots(result: Any, target: Path) -> list[str]:
         A :class:`~firstorder.studies.grid.RunResult`.
     target
         The run folder.
+    executor
+        The run's pool (processes or Dask): the plots are drawn there, a few per task;
+        None draws them here.
 
     Returns
     -------
     list of str
-        The plot files written, relative to ``target``.
+        The plot files written, relative to ``target``: the tests', then the cases'.
     """
+    return _write(test_plot_jobs(result) + case_plot_jobs(result), target, executor)
+
+
+def _write(jobs: list[PlotJob], target: Path, executor: Executor | None) -> list[str]:
+    if executor is None or len(jobs) <= _JOBS_PER_TASK:
+        pngs = draw_pngs(jobs)
+    else:
+        chunks = [jobs[k : k + _JOBS_PER_TASK] for k in range(0, len(jobs), _JOBS_PER_TASK)]
+        pngs = [png for got in executor.map(draw_pngs, chunks) for png in got]
+    written = []
+    for (name, _, _), png in zip(jobs, pngs, strict=True):
+        if png is not None:
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(png)
+            written.append(name)
+    return written
+
+
+def case_plot_jobs(result: Any) -> list[PlotJob]:
+    """The plot of every case: per precision, r0, r1 and r2 against h of the first Taylor
+    test of the analytic gradient (else the first backend) at x0, with reference slopes
+    1, 2 and 3, the clean window shaded and the test's verdict; and the step sweeps of
+    the finite-difference backends at x0 (see :func:`case_figure`)."""
     taylor, steps, tests = result.taylor, result.steps, result.tests
     backends = list(result.spec.backends)
     backend = "analytic" if "analytic" in backends else backends[0]
-    written = []
+    at = {"backend": backend, "point": 0, "direction": 0}
+    first = _groups(_rows(taylor, at), ["case", "precision"])
+    verdict = _groups(_rows(tests, at), ["case", "precision"])
+    sweeps = _groups(steps, ["case"])
+    jobs: list[PlotJob] = []
     for case in result.spec.cases:
         panels: dict[str, pd.DataFrame] = {}
         verdicts: dict[str, str] = {}
         for precision in result.spec.precisions:
-            at = {"case": case, "backend": backend, "precision": precision}
-            part = _rows(taylor, {**at, "point": 0, "direction": 0})
-            if len(part):
+            part = first.get((case, precision))
+            if part is not None:
                 panels[precision] = part
-                t = _rows(tests, {**at, "point": 0, "direction": 0})
-                if len(t):
+                t = verdict.get((case, precision))
+                if t is not None:
                     verdicts[precision] = str(t["verdict"].iloc[0])
-        sweep = steps[steps["case"] == case] if len(steps) else None
-        if not panels and (sweep is None or len(sweep) == 0):
+        sweep = sweeps.get((case,))
+        if not panels and sweep is None:
             continue
-        name = plot_file_name(case)
         label = f"{backend}, x0, direction 0"
-        draw = partial(case_figure, case, panels, sweep, label, verdicts)
-        if _save(draw, target / name):
-            written.append(name)
-    return written
+        jobs.append((plot_file_name(case), "case", (case, panels, sweep, label, verdicts)))
+    return jobs
 
 
-def write_test_plots(result: Any, target: Path) -> list[str]:
-    """Write ``plots/tests/*.png`` for every failing or inconclusive Taylor test.
-
-    Returns
-    -------
-    list of str
-        The plot files written, relative to ``target``.
-    """
+def test_plot_jobs(result: Any) -> list[PlotJob]:
+    """The plot of every failing or inconclusive Taylor test (see :func:`test_figure`)."""
     tests, taylor = result.tests, result.taylor
     if len(tests) == 0 or len(taylor) == 0:
         return []
-    written = []
+    frames = _groups(taylor, TEST_KEYS)
+    jobs: list[PlotJob] = []
     for test in tests[tests["verdict"].isin(["fail", "inconclusive"])].to_dict("records"):
-        frame = _rows(taylor, {k: test[k] for k in TEST_KEYS})
-        if len(frame) == 0:
-            continue
-        name = test_plot_name(test)
-        if _save(partial(test_figure, frame, test), target / name):
-            written.append(name)
-    return written
+        frame = frames.get(tuple(test[k] for k in TEST_KEYS))
+        if frame is not None:
+            jobs.append((test_plot_name(test), "test", (frame, test)))
+    return jobs
+
+
+def write_case_plots(result: Any, target: Path, executor: Executor | None = None) -> list[str]:
+    """Write ``plots/<case>.png`` for every case of a run into ``target`` (see
+    :func:`case_plot_jobs`); the files written, relative to ``target``."""
+    return _write(case_plot_jobs(result), target, executor)
+
+
+def write_test_plots(result: Any, target: Path, executor: Executor | None = None) -> list[str]:
+    """Write ``plots/tests/*.png`` for every failing or inconclusive Taylor test; the
+    files written, relative to ``target``."""
+    return _write(test_plot_jobs(result), target, executor)
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """The rows of ``frame`` per value of ``keys`` (one pass; a comparison of every
+    row per plot cost more than drawing some of them)."""
+    if len(frame) == 0:
+        return {}
+    return {k: part for k, part in frame.groupby(keys, sort=False)}
 
 
 def _rows(frame: pd.DataFrame, keys: dict[str, Any]) -> pd.DataFrame:

@@ -10,6 +10,7 @@ the tables of :mod:`.tables`.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any
 
 from ..studies.grid import RunResult
@@ -41,6 +42,7 @@ def write_report(
     args: dict[str, Any] | None = None,
     plots: bool = True,
     compact: bool = False,
+    executor: Executor | None = None,
 ) -> list[str]:
     """Write every report file of a run into a prepared run folder.
 
@@ -59,6 +61,9 @@ def write_report(
         Write only what is small enough to keep in git: summary.md, index.html,
         orders.csv, gradients.csv, spec.json, run.json and the overview; leave out
         :data:`BULKY` and the per-case and per-test plots.
+    executor
+        The run's pool (processes or Dask), to draw the per-case and per-test plots
+        on; None draws them here.
 
     Returns
     -------
@@ -78,11 +83,11 @@ def write_report(
     overview = None
     if plots:
         from .overview import write_overview
-        from .plots import write_case_plots, write_test_plots
+        from .plots import write_plots
 
         overview = write_overview(result, folder.path)
         if not compact:
-            pngs = write_test_plots(result, folder.path) + write_case_plots(result, folder.path)
+            pngs = write_plots(result, folder.path, executor)
     omitted = list(BULKY) if compact else []
     folder.write_text("summary.md", summary_markdown(result, pngs, overview))
     folder.write_text("index.html", index_html(result, pngs, overview, omitted))

@@ -94,7 +94,7 @@ def test_plot_name(test: Mapping[Any, Any] | pd.Series) -> str:
     return f"plots/tests/{re.sub(r'[^A-Za-z0-9._-]', '_', stem)}.png"
 
 
-def _order_text(test: pd.Series) -> str:
+def _order_text(test: Mapping[Any, Any]) -> str:
     verdict = str(test["verdict"])
     judged = None if verdict in ("exact", "not-applicable") else judged_order(test)
     if judged:
@@ -103,16 +103,18 @@ def _order_text(test: pd.Series) -> str:
     return f"— {verdict}" if verdict in ("pass", "fail") else verdict
 
 
-def _worst(tests: pd.DataFrame) -> pd.Series:
-    """The worst test of a cell: worst verdict, then the judged order farthest off."""
-    ranks = tests["verdict"].map(lambda v: RANK.get(v, -1))
-    worst = tests[ranks == ranks.min()]
+def _worst(tests: pd.DataFrame) -> Mapping[Any, Any]:
+    """The worst test of a cell: worst verdict, then the judged order farthest off (the
+    first such row); on plain rows, as a pandas apply per cell cost seconds per report."""
+    rows = tests.to_dict("records")
+    rank = min(RANK.get(r["verdict"], -1) for r in rows)
+    worst = [r for r in rows if RANK.get(r["verdict"], -1) == rank]
 
-    def off(row: pd.Series) -> float:
+    def off(row: Mapping[Any, Any]) -> float:
         j = judged_order(row)
         return -1.0 if j is None else abs(j.order - float(row["expected_order"]))
 
-    return worst.loc[worst.apply(off, axis=1).idxmax()]
+    return max(worst, key=off)
 
 
 def _cell_text(tests: pd.DataFrame) -> str:
@@ -132,6 +134,14 @@ def _cells(result: RunResult) -> list[tuple[str, str]]:
     ]
 
 
+def _parts(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """The rows of ``frame`` per value of ``keys``, in one pass (a mask per table cell
+    cost seconds on the default grid)."""
+    if len(frame) == 0:
+        return {}
+    return {k: part for k, part in frame.groupby(keys, sort=False)}
+
+
 def orders_table(result: RunResult) -> pd.DataFrame:
     """One row per case: dim, and per backend × precision the judged r1 order and verdict.
 
@@ -142,13 +152,13 @@ def orders_table(result: RunResult) -> pd.DataFrame:
     """
     tests = result.tests
     cells = _cells(result)
+    parts = _parts(tests, ["case", "backend", "precision"])
     rows = []
     for _, c in result.cases.iterrows():
         row: dict[str, Any] = {"case": c["name"], "dim": int(c["dim"])}
-        mine = tests[tests["case"] == c["name"]] if len(tests) else tests
         for b, p in cells:
-            part = mine[(mine["backend"] == b) & (mine["precision"] == p)] if len(mine) else mine
-            row[cell_key(b, p)] = _cell_text(part) if len(part) else "skipped"
+            part = parts.get((c["name"], b, p))
+            row[cell_key(b, p)] = _cell_text(part) if part is not None else "skipped"
         rows.append(row)
     return pd.DataFrame(rows, columns=["case", "dim", *(cell_key(b, p) for b, p in cells)])
 
@@ -160,12 +170,12 @@ def overview_cells(result: RunResult) -> tuple[list[str], list[tuple[str, str]],
     tests = result.tests
     cells = _cells(result)
     cases = [str(c) for c in result.cases["name"]]
+    parts = _parts(tests, ["case", "backend", "precision"])
     rows = []
     for case in cases:
-        mine = tests[tests["case"] == case] if len(tests) else tests
         for b, p in cells:
-            part = mine[(mine["backend"] == b) & (mine["precision"] == p)] if len(mine) else mine
-            if not len(part):
+            part = parts.get((case, b, p))
+            if part is None:
                 rows.append({"case": case, "cell": cell_key(b, p), "verdict": "skipped"})
                 continue
             worst = _worst(part)
@@ -191,16 +201,16 @@ def errors_table(result: RunResult) -> pd.DataFrame:
     keys = (
         [] if len(g) == 0 else list(dict.fromkeys(zip(g["backend"], g["precision"], strict=True)))
     )
+    parts = _parts(g, ["case", "backend", "precision"])
     rows = []
     for _, c in result.cases.iterrows():
         row: dict[str, Any] = {"case": c["name"]}
-        mine = g[g["case"] == c["name"]] if len(g) else g
         for b, p in keys:
-            part = mine[(mine["backend"] == b) & (mine["precision"] == p)]
-            ok = part[part["status"] == "ok"]
-            if len(ok):
-                row[cell_key(b, p)] = fmt(ok["rel_error"].max(), 2)
-            elif len(part):
+            part = parts.get((c["name"], b, p))
+            ok = part["rel_error"][part["status"] == "ok"] if part is not None else None
+            if ok is not None and len(ok):
+                row[cell_key(b, p)] = fmt(ok.max(), 2)
+            elif part is not None:
                 row[cell_key(b, p)] = "n/a"
             else:
                 row[cell_key(b, p)] = "skipped"

@@ -4,6 +4,10 @@ reports/default/ is a kept artifact of the repository, written by
 ``firstorder run --name default --compact`` at the repository root (the compact report
 keeps orders.csv and spec.json, which is all this test reads): when it is missing, this
 test fails rather than skips.
+
+Marked slow (``tox -e slow``, ``tox -m all``): the fresh run is the whole default grid,
+over a minute of one core, the longest single item of the fast lane; the fast lane's
+convergence tests judge every case × backend × precision at x0 themselves.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import pandas as pd
 import pytest
 
 import firstorder as fo
+
+pytestmark = pytest.mark.slow
 
 KEPT = Path(__file__).resolve().parents[2] / "reports" / "default"
 KEYS = ["case", "backend", "precision", "point", "direction", "remainder"]

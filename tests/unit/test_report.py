@@ -538,3 +538,34 @@ def test_run_compact_writes_the_kept_files_and_the_default_test_can_read_them(tm
     orders = pd.read_csv(folder / "orders.csv", keep_default_na=False, na_values=[""])
     assert set(orders["verdict"]) == {"pass"} and {"fit", "fit_reason"} <= set(orders)
     assert "report:" in capsys.readouterr().out
+
+
+class _InOrder:
+    """An executor that runs ``map`` here (the pool path without starting processes)."""
+
+    def __init__(self) -> None:
+        self.tasks = 0
+
+    def map(self, fn, chunks):
+        chunks = list(chunks)
+        self.tasks += len(chunks)
+        return map(fn, chunks)
+
+
+def test_plots_drawn_on_a_pool_are_the_plots_drawn_here(tmp_path, monkeypatch):
+    """The pool gets the plots a few at a time and the files come back byte for byte,
+    in the same order; a figure reused from one plot to the next leaves nothing behind."""
+    from firstorder.report import plots
+
+    result = small_result()
+    here = plots.write_plots(result, tmp_path / "here")
+    monkeypatch.setattr(plots, "_JOBS_PER_TASK", 1)
+    pool = _InOrder()
+    there = plots.write_plots(result, tmp_path / "pool", pool)
+    assert here == there and pool.tasks == len(here) == 3
+    for name in here:
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes()
+    # each drawn on a new figure of its own: the same bytes as on the reused figures
+    jobs = plots.case_plot_jobs(result)
+    fresh = [plots.draw_pngs([job])[0] for job in jobs]
+    assert fresh == [(tmp_path / "here" / name).read_bytes() for name, _, _ in jobs]
