@@ -261,13 +261,15 @@ def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
     r = np.where(np.isfinite(r), r, np.inf)
     n = len(r)
     below = np.zeros(n)
-    for k in range(n - 2, -1, -1):
-        below[k] = max(below[k + 1], r[k + 1])
-    clear = r >= rise * below
-    # At least ``run`` steps below, so that the bottom's own noise cannot pass.
-    for k in range(n - 1 - run, run - 2, -1):
-        if np.all(clear[k - run + 1 : k + 1]):
-            return float(below[k])
+    if n > 1:
+        below[:-1] = np.maximum.accumulate(r[:0:-1])[::-1]
+    clear = (r >= rise * below).astype(int)
+    # Steps k whose run of ``run`` steps ending at k all clear; at least ``run`` steps
+    # below, so that the bottom's own noise cannot pass.
+    ends = np.flatnonzero(np.convolve(clear, np.ones(run, dtype=int), "valid") == run) + run - 1
+    ends = ends[ends <= n - 1 - run]
+    if len(ends):
+        return float(below[ends[-1]])
     return float(np.max(r[np.isfinite(r)])) if np.any(np.isfinite(r)) else 0.0
 
 

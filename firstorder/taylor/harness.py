@@ -18,7 +18,7 @@ components (:mod:`~firstorder.taylor.locate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -34,7 +34,7 @@ from ..vocab import TAYLOR_PRECISIONS
 from .directional import fails_along, judge_direction
 from .fit import FAIL_TOL, PASS_TOL, Fit
 from .locate import locate_wrong_components
-from .remainders import cost_length
+from .remainders import cost_length, sample_along
 from .result import TaylorResult, not_applicable
 from .verdict import RESOLVABLE
 
@@ -46,6 +46,7 @@ __all__ = [
     "TaylorResult",
     "default_steps",
     "taylor_test",
+    "taylor_tests",
 ]
 
 #: The Taylor step ladder (kept under its old name; it lives in the steps module).
@@ -103,6 +104,45 @@ def taylor_test(
         the wrong length, a zero direction, a non-finite point, a gradient of the wrong
         shape, a cost that fails inside the sweep (naming the step).
     """
+    return taylor_tests(
+        case, point, [(direction, seed)], gradient, precision, dps, steps, locate=locate
+    )[0]
+
+
+def taylor_tests(
+    case: Case | str,
+    point: Any,
+    directions: Sequence[tuple[Any, int]],
+    gradient: Any = "analytic",
+    precision: str = "float64",
+    dps: int = DEFAULT_DPS,
+    steps: Any = None,
+    *,
+    locate: bool = True,
+    skip_zero_descent: bool = False,
+) -> list[TaylorResult]:
+    """:func:`taylor_test` along several directions, sampled in one cost call.
+
+    The steps depend on the point only, so every direction's sweep (both sides of
+    each step, the jitter, the noise probe) goes through the cost at once; the
+    directions are then judged in turn, stopping at the first that fails, whose wrong
+    components are located.
+
+    Parameters
+    ----------
+    case, point, gradient, precision, dps, steps, locate
+        As for :func:`taylor_test`.
+    directions
+        ``(direction, seed)`` pairs, each as :func:`taylor_test` takes them.
+    skip_zero_descent
+        Leave out a ``descent`` direction where the gradient under test is zero
+        (instead of raising).
+
+    Returns
+    -------
+    list of TaylorResult
+        One per direction judged, in order, up to the first ``fail``.
+    """
     c = resolve_case(case)
     if precision not in TAYLOR_PRECISIONS:
         raise unknown("precision", precision, TAYLOR_PRECISIONS)
@@ -115,29 +155,49 @@ def taylor_test(
             raise FirstOrderError(f"the `descent` direction needs a gradient: {na_reason}")
         return cx.to_float(g)
 
-    d64 = _direction(direction, len(v64), seed, grad64)
+    specs = [
+        (spec, seed)
+        for spec, seed in directions
+        if not (skip_zero_descent and _is_descent(spec) and not np.any(grad64()))
+    ]
+    ds = [_direction(spec, len(v64), seed, grad64) for spec, seed in specs]
     if steps is not None:
         h64 = _steps(steps)
     else:
         h64 = taylor_steps(v64, precision, dps, cost_length(c, v64, g, cx))
     if g is None:
-        common = {"point": v64, "direction": d64, "dps": cx.dps}
-        return not_applicable(c.name, label, precision, na_reason, h64, common)
-    # sample the remainders → measure their floors → fit → judge
-    result = judge_direction(
-        c,
-        v64,
-        d64,
-        g,
-        h64,
-        cx,
-        label=label,
-        precision=precision,
-        dps=dps,
-        backend=_backend_name(gradient),
-    )
-    if result.verdict != "fail" or not locate:
-        return result
+        return [
+            not_applicable(c.name, label, precision, na_reason, h64, common)
+            for common in ({"point": v64, "direction": d, "dps": cx.dps} for d in ds)
+        ]
+    results = []
+    # sample the remainders (all directions at once) → measure their floors → fit → judge
+    for d64, s, (_, seed) in zip(ds, sample_along(c, v64, ds, h64, g, cx), specs, strict=True):
+        result = judge_direction(
+            c,
+            v64,
+            d64,
+            g,
+            h64,
+            cx,
+            label=label,
+            precision=precision,
+            dps=dps,
+            backend=_backend_name(gradient),
+            samples=s,
+        )
+        if result.verdict == "fail" and locate:
+            result = _located(c, v64, g, result, precision, dps, seed)
+        results.append(result)
+        if result.verdict == "fail":
+            break
+    return results
+
+
+def _located(
+    c: Case, v64: Array, g: Array, result: TaylorResult, precision: str, dps: int, seed: int
+) -> TaylorResult:
+    """The failed ``result`` with its wrong components found by bisection."""
     diag = locate_wrong_components(
         c,
         v64,
@@ -149,6 +209,10 @@ def taylor_test(
         fails=fails_along(c, v64, g, precision, dps),
     )
     return replace(result, wrong_components=diag.components, diagnosis=diag)
+
+
+def _is_descent(spec: Any) -> bool:
+    return isinstance(spec, str) and spec == "descent"
 
 
 # -- inputs ------------------------------------------------------------------------------
