@@ -18,6 +18,7 @@ from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..numbers_jax import user_scope
 from ..vocab import TAYLOR_PRECISIONS
+from .fit import strict_json
 from .harness import TaylorResult, taylor_tests
 
 __all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
@@ -65,7 +66,8 @@ class CheckResult:
         return pd.concat(frames, ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict: verdict, reason, order, order_ci, wrong_components, directions."""
+        """Strict-JSON dict (None for NaN and infinities): verdict, reason, order,
+        order_ci, wrong_components, directions."""
         dec = self.results[0]
         out: dict[str, Any] = {
             "verdict": self.verdict,
@@ -83,7 +85,7 @@ class CheckResult:
                 out["diagnosis"] = r.diagnosis.to_records()
                 break
         out["h_min"], out["h_max"] = dec.to_dict()["h_min"], dec.to_dict()["h_max"]
-        return out
+        return strict_json(out)
 
 
 def _name(fn: Callable[..., Any], default: str) -> str:

@@ -30,6 +30,7 @@ __all__ = [
     "fit_remainder",
     "local_orders",
     "plateau_floor",
+    "strict_json",
     "t_quantile",
 ]
 
@@ -290,6 +291,25 @@ def json_number(x: float | None) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return float(x)
+
+
+def strict_json(data: Any) -> Any:
+    """``data`` with every number that JSON cannot hold (NaN, ±inf) as None.
+
+    Walks dicts, lists and tuples; numpy scalars and arrays become Python numbers
+    and lists, so ``json.dumps(..., allow_nan=False)`` always succeeds.
+    """
+    if isinstance(data, dict):
+        return {k: strict_json(v) for k, v in data.items()}
+    if isinstance(data, list | tuple | np.ndarray):
+        return [strict_json(v) for v in data]
+    if isinstance(data, bool | np.bool_):
+        return bool(data)
+    if isinstance(data, int | np.integer):
+        return int(data)
+    if isinstance(data, float | np.floating):
+        return json_number(float(data))
+    return data
 
 
 @dataclass(frozen=True)

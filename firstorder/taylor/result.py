@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..numbers import Array
 from ..vocab import Verdict
-from .fit import Fit, json_number, local_orders
+from .fit import Fit, json_number, local_orders, strict_json
 
 if TYPE_CHECKING:
     from .locate import Diagnosis
@@ -167,7 +167,8 @@ class TaylorResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict: verdict, reason, the r1 fit, all fits, wrong components."""
+        """Strict-JSON dict (None for NaN and infinities): verdict, reason, the r1 fit,
+        all fits, wrong components."""
         out: dict[str, Any] = {
             "case": self.case,
             "gradient": self.gradient,
@@ -194,7 +195,7 @@ class TaylorResult:
         }
         if self.diagnosis is not None:
             out["diagnosis"] = self.diagnosis.to_records()
-        return out
+        return strict_json(out)
 
 
 def not_applicable(
