@@ -39,6 +39,11 @@ __all__ = [
 
 #: The noise probe evaluates C at v + kδd for k = −PROBE … PROBE.
 PROBE = 8
+#: Steps under RESOLVE·eps·‖v‖∞ move the point by a few ulps at most (the ladder
+#: reaches that far where |C|/‖∇C‖ is small): there C(v ± h d) shares most of its
+#: rounding with C(v), so its differences fall with h although they are round-off.
+#: The probe's spacing and the plateau of the remainders are measured above it.
+RESOLVE = 8.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,7 +169,8 @@ def sample_along(
         As :func:`sample_remainders`, for the first direction where it applies.
     """
     v, h = cx.asarray(v64), cx.asarray(h64)
-    blocks = [_sweep_points(v, cx.asarray(d), h, h64, cx) for d in ds]
+    delta = max(float(h64[-1]), _resolution(v64, cx))
+    blocks = [_sweep_points(v, cx.asarray(d), h, delta, cx) for d in ds]
     size = len(blocks[0])
     vals, bad = _costs(c, np.concatenate(blocks), cx, lambda k: _where(k % size, h64))
     out = []
@@ -174,7 +180,12 @@ def sample_along(
     return out
 
 
-def _sweep_points(v: Array, d: Array, h: Array, h64: Array, cx: Context) -> Array:
+def _resolution(v64: Array, cx: Context) -> float:
+    """The smallest step that moves the point by more than a few ulps."""
+    return RESOLVE * float(cx.eps) * float(np.max(np.abs(v64))) if len(v64) else 0.0
+
+
+def _sweep_points(v: Array, d: Array, h: Array, delta: float, cx: Context) -> Array:
     """The points of one sweep: ``v`` and ``v + h d``, the same jittered, ``v − h d``
     and the noise probe ``v + kδd`` (see :func:`_where` for the layout)."""
     pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
@@ -185,7 +196,7 @@ def _sweep_points(v: Array, d: Array, h: Array, h64: Array, cx: Context) -> Arra
     # The −h side of the symmetric remainder, and the noise probe v + kδd.
     minus = v[None, :] - h[:, None] * d[None, :]
     k = cx.asarray(np.arange(-PROBE, PROBE + 1, dtype=float))
-    probe = v[None, :] + (k * cx.asarray(h64[-1]))[:, None] * d[None, :]
+    probe = v[None, :] + (k * cx.asarray(delta))[:, None] * d[None, :]
     return np.concatenate([pts, jitter, minus, probe])
 
 
@@ -231,15 +242,20 @@ def _form(
     # The symmetric remainder, with the step actually taken on each side.
     dvs = (pts[1:][-len(h64) :] - minus) / 2
     sym_exact = (vals[1:] - back) / 2 - cx.sum(g[None, :] * dvs)
-    sym = np.where(back_bad, np.nan, f(sym_exact))
+    # Where C(v − h d) is not finite in float64 (in mp it may be finite but beyond
+    # float64's range) S is not formed: converting it would overflow.
+    sym = np.where(back_bad, np.nan, f(np.where(back_bad, 0, sym_exact)))
     sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
     dvp = probe - v[None, :]
     noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
     sides = np.maximum(noise, eps * np.abs(f(vals[1:])))
-    sides_back = np.maximum(noise, eps * np.abs(np.where(back_bad, 0.0, f(back))))
+    sides_back = np.maximum(noise, eps * np.abs(f(np.where(back_bad, 0, back))))
     sigma = np.hypot(np.hypot(sides, sides_back) / 2, eps * sym_terms)
     # Round-off in steps that a probe at one place cannot see shows as a plateau.
-    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64, np.abs(sym)) / 3)
+    resolved = h64 >= _resolution(v64, cx)
+    if resolved.sum() < len(h64) // 2:
+        resolved[:] = True
+    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64[resolved], np.abs(sym[resolved])) / 3)
     dhd = quad = None
     r2 = np.full(len(h64), np.nan)
     if c.has_hessian:
