@@ -274,6 +274,7 @@ def _run(
         precision,
         dps,
         skip_zero_descent=True,
+        follow_up=True,
     )
     return _combine(results)
 

@@ -136,6 +136,7 @@ def judge_direction(
         error_sd=detection.error_sd,
         cost_noise=s.noise,
         judgement=judged.judgement,
+        suspicious=detection.suspicious and judged.verdict != "fail",
     )
 
 

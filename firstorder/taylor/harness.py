@@ -40,6 +40,7 @@ from .verdict import RESOLVABLE
 
 __all__ = [
     "FAIL_TOL",
+    "FOLLOW_UP_DIM",
     "PASS_TOL",
     "RESOLVABLE",
     "Fit",
@@ -48,6 +49,10 @@ __all__ = [
     "taylor_test",
     "taylor_tests",
 ]
+
+#: Largest dimension for which :func:`taylor_tests` follows a suspicious s1 tail up
+#: over coordinate blocks.
+FOLLOW_UP_DIM = 100
 
 #: The Taylor step ladder (kept under its old name; it lives in the steps module).
 default_steps = taylor_steps
@@ -120,6 +125,7 @@ def taylor_tests(
     *,
     locate: bool = True,
     skip_zero_descent: bool = False,
+    follow_up: bool = False,
 ) -> list[TaylorResult]:
     """:func:`taylor_test` along several directions, sampled in one cost call.
 
@@ -137,11 +143,18 @@ def taylor_tests(
     skip_zero_descent
         Leave out a ``descent`` direction where the gradient under test is zero
         (instead of raising).
+    follow_up
+        Where no direction fails but one's s1 tail is suspicious (see
+        :class:`~firstorder.taylor.detection.Detection`), follow up along coordinate
+        blocks by bisection, with the same decision: a small wrong component among
+        large ones weighs far more along its own axis than along any whole direction.
+        Only for ``n ≤`` :data:`FOLLOW_UP_DIM` (the bisection may test every axis).
 
     Returns
     -------
     list of TaylorResult
-        One per direction judged, in order, up to the first ``fail``.
+        One per direction judged, in order, up to the first ``fail``; then the
+        failing axis test of a follow-up that found a wrong component.
     """
     c = resolve_case(case)
     if precision not in TAYLOR_PRECISIONS:
@@ -190,8 +203,51 @@ def taylor_tests(
             result = _located(c, v64, g, result, precision, dps, seed)
         results.append(result)
         if result.verdict == "fail":
-            break
+            return results
+    if follow_up and len(v64) <= FOLLOW_UP_DIM and any(r.suspicious for r in results):
+        found = _follow_up(c, v64, g, h64, cx, results[0].gradient, precision, dps, gradient)
+        results.extend([found] if found is not None else [])
     return results
+
+
+def _follow_up(
+    c: Case,
+    v64: Array,
+    g: Array,
+    h64: Array,
+    cx: Context,
+    label: str,
+    precision: str,
+    dps: int,
+    gradient: Any,
+) -> TaylorResult | None:
+    """The failing axis test of a bisection over coordinate blocks, or None."""
+    fails = fails_along(c, v64, g, precision, dps)
+    diag = locate_wrong_components(
+        c, v64, g, precision=precision, dps=dps, assume_wrong=True, fails=fails
+    )
+    if not diag.components:
+        return None
+    i = diag.components[0]
+    res = judge_direction(
+        c,
+        v64,
+        np.eye(len(v64))[i],
+        g,
+        h64,
+        cx,
+        label=label,
+        precision=precision,
+        dps=dps,
+        backend=_backend_name(gradient),
+    )
+    if res.verdict != "fail":
+        return None
+    reason = (
+        f"{res.reason[:-1]} along e{i}, where a suspicious s1 tail was followed up "
+        "over coordinate blocks."
+    )
+    return replace(res, reason=reason, wrong_components=diag.components, diagnosis=diag)
 
 
 def _located(

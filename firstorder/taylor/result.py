@@ -75,6 +75,9 @@ class TaylorResult:
         The estimated e·d and its standard error.
     cost_noise : float
         The measured round-off σ of one cost value at the point.
+    suspicious : bool
+        The symmetric remainder's order-1 term stands out from its noise without being
+        a finding (see :class:`~firstorder.taylor.detection.Detection`).
     judgement : str
         ``""``, or ``"within-budget"``: a backend gradient that passes because its
         measured error lies within what its formula can reach here (the reason
@@ -112,6 +115,7 @@ class TaylorResult:
     error_sd: float = math.nan
     cost_noise: float = math.nan
     judgement: str = ""
+    suspicious: bool = False
 
     @property
     def ok(self) -> bool:
