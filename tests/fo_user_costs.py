@@ -2,7 +2,9 @@
 
 Each :class:`UserCost` has ``cost(v) -> float``, ``grad(v) -> array`` and
 ``points(k, seed)``: seeded points where the cost is well defined. They use numpy as
-users do (``np.linalg.cholesky``, ``np.log``, float returns), not ``ctx``.
+users do (``np.linalg.cholesky``, ``np.log``, float returns), not ``ctx``. Each also
+has ``batched``: the same cost written over ``(..., n) -> (...)``, as a user who
+batches would write it (`check` then evaluates it in one call).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class UserCost:
     n: int
     center: Callable[[np.random.Generator], np.ndarray]
     well_scaled: bool = True
+    batched: Callable[[np.ndarray], np.ndarray] | None = None
 
     def points(self, k: int, seed: int = 0) -> list[np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -179,23 +182,100 @@ def mixed_grad(v: np.ndarray) -> np.ndarray:
     return g / _S
 
 
+# -- the same costs over batches (..., n) ----------------------------------------------------
+
+
+def logreg_batched(w: np.ndarray) -> np.ndarray:
+    z = w @ _X.T
+    return np.sum(np.logaddexp(0.0, z) - _y * z, axis=-1) / len(_y) + 0.05 * np.sum(w * w, -1)
+
+
+def mlp_batched(v: np.ndarray) -> np.ndarray:
+    lead = v.shape[:-1]
+    W1 = v[..., :24].reshape(*lead, 6, 4)
+    b1, W2, b2 = v[..., 24:30], v[..., 30:36], v[..., 36]
+    a = np.tanh(np.einsum("kd,...hd->...kh", _Xm, W1) + b1[..., None, :])
+    out = np.einsum("...kh,...h->...k", a, W2) + b2[..., None]
+    return 0.5 * np.mean((out - _ym) ** 2, axis=-1)
+
+
+def gp_batched(t: np.ndarray) -> np.ndarray:
+    e = np.exp(t)
+    ell, sf, sn = (e[..., k, None, None] for k in range(3))
+    d2 = (_xg[:, None] - _xg[None, :]) ** 2
+    K = sf**2 * np.exp(-0.5 * d2 / ell**2) + (sn**2 + 1e-8) * np.eye(len(_xg))
+    L = np.linalg.cholesky(K)
+    y = np.broadcast_to(_yg[:, None], (*t.shape[:-1], len(_xg), 1))
+    z = np.linalg.solve(L, y)
+    alpha = np.linalg.solve(np.swapaxes(L, -1, -2), z)[..., 0]
+    logdet = np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)
+    return 0.5 * alpha @ _yg + logdet
+
+
+def softmax_batched(v: np.ndarray) -> np.ndarray:
+    z = _Xs @ v.reshape(*v.shape[:-1], 5, 3)
+    z = z - z.max(axis=-1, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=-1))
+    return np.mean(lse - z[..., np.arange(len(_ys)), _ys], axis=-1)
+
+
+def lj_batched(v: np.ndarray) -> np.ndarray:
+    x = v.reshape(*v.shape[:-1], -1, 3)
+    i, j = np.triu_indices(x.shape[-2], 1)
+    r2 = np.sum((x[..., i, :] - x[..., j, :]) ** 2, axis=-1)
+    s6 = 1.0 / r2**3
+    return np.sum(4 * (s6 * s6 - s6), axis=-1)
+
+
+def mixed_batched(v: np.ndarray) -> np.ndarray:
+    u = v / _S
+    return (
+        np.sum((u[..., :-1] - 1) ** 2, axis=-1)
+        + np.sum(np.cos(u) * u**2, axis=-1) / 10
+        + np.exp(0.1 * u[..., -1])
+    )
+
+
 COSTS: tuple[UserCost, ...] = (
-    UserCost("logreg", logreg_cost, logreg_grad, 8, lambda r: 0.5 * r.standard_normal(8)),
-    UserCost("mlp", mlp_cost, mlp_grad, 37, lambda r: 0.5 * r.standard_normal(37)),
+    UserCost(
+        "logreg",
+        logreg_cost,
+        logreg_grad,
+        8,
+        lambda r: 0.5 * r.standard_normal(8),
+        batched=logreg_batched,
+    ),
+    UserCost(
+        "mlp",
+        mlp_cost,
+        mlp_grad,
+        37,
+        lambda r: 0.5 * r.standard_normal(37),
+        batched=mlp_batched,
+    ),
     UserCost(
         "gp",
         gp_cost,
         gp_grad,
         3,
         lambda r: np.array([-0.5, 0.0, -1.5]) + 0.3 * r.standard_normal(3),
+        batched=gp_batched,
     ),
-    UserCost("softmax", softmax_cost, softmax_grad, 15, lambda r: 0.5 * r.standard_normal(15)),
+    UserCost(
+        "softmax",
+        softmax_cost,
+        softmax_grad,
+        15,
+        lambda r: 0.5 * r.standard_normal(15),
+        batched=softmax_batched,
+    ),
     UserCost(
         "lennard_jones",
         lj_cost,
         lj_grad,
         15,
         lambda r: (_LJ0 + 0.05 * r.standard_normal(_LJ0.shape)).ravel(),
+        batched=lj_batched,
     ),
     UserCost(
         "mixed_scales",
@@ -204,5 +284,6 @@ COSTS: tuple[UserCost, ...] = (
         6,
         lambda r: _S * (1 + 0.5 * r.standard_normal(6)),
         well_scaled=False,
+        batched=mixed_batched,
     ),
 )

@@ -67,8 +67,10 @@ def emit_frame(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def emit_json(data: Any) -> None:
-    """Print JSON, indented."""
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print strict JSON, indented: null where a number is NaN or infinite."""
+    from ..taylor.fit import strict_json
+
+    print(json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def add_jobs_option(p: argparse.ArgumentParser) -> None:

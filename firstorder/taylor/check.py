@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ from ..errors import CaseError, FirstOrderError, NotApplicableError, unknown
 from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..numbers_jax import user_scope
 from ..vocab import TAYLOR_PRECISIONS
-from .harness import TaylorResult, taylor_test
+from .fit import strict_json
+from .harness import TaylorResult, taylor_tests
 
 __all__ = ["DETECT_DIRECTIONS", "CheckResult", "check_gradient", "detect"]
 
@@ -64,7 +66,8 @@ class CheckResult:
         return pd.concat(frames, ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict: verdict, reason, order, order_ci, wrong_components, directions."""
+        """Strict-JSON dict (None for NaN and infinities): verdict, reason, order,
+        order_ci, wrong_components, directions."""
         dec = self.results[0]
         out: dict[str, Any] = {
             "verdict": self.verdict,
@@ -82,7 +85,7 @@ class CheckResult:
                 out["diagnosis"] = r.diagnosis.to_records()
                 break
         out["h_min"], out["h_max"] = dec.to_dict()["h_min"], dec.to_dict()["h_max"]
-        return out
+        return strict_json(out)
 
 
 def _name(fn: Callable[..., Any], default: str) -> str:
@@ -90,7 +93,35 @@ def _name(fn: Callable[..., Any], default: str) -> str:
     return default if name == "<lambda>" else name
 
 
-def _as_case(cost: Callable[..., Any], grad: Callable[..., Any], n: int, x0: Array) -> Case:
+def _takes_batches(cost: Callable[..., Any], v: Array) -> bool:
+    """Whether a user's ``cost`` evaluates a batch ``(k, n)`` to ``(k,)``, agreeing with
+    point-by-point calls to round-off.
+
+    A cost that returns ``float(...)``, sums over every axis or mixes the points of a
+    batch fails this and is looped, one point at a time, as before.
+    """
+    # Points a relative 1e-6 apart: inside any domain the point itself is in.
+    pts = v[None, :] * (1 + 1e-6 * np.array([[0.0], [1.0], [-1.0]])) + np.array(
+        [[0.0], [1e-6], [-2e-6]]
+    )
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            batch = np.asarray(cost(pts), dtype=np.float64)
+            if batch.shape != (len(pts),):
+                return False
+            single = np.array([float(np.asarray(cost(p))) for p in pts])
+        except Exception:  # noqa: BLE001 - a cost that cannot batch may raise anything
+            return False
+    if not (np.all(np.isfinite(batch)) and np.all(np.isfinite(single))):
+        return False
+    tol = 1e3 * np.finfo(np.float64).eps * max(float(np.max(np.abs(single))), 1e-300)
+    return bool(np.all(np.abs(batch - single) <= tol))
+
+
+def _as_case(
+    cost: Callable[..., Any], grad: Callable[..., Any], n: int, x0: Array, batched: bool = False
+) -> Case:
     name = _name(cost, "cost")
     gname = _name(grad, "grad")
 
@@ -100,7 +131,10 @@ def _as_case(cost: Callable[..., Any], grad: Callable[..., Any], n: int, x0: Arr
 
     def grad_fn(v: Array, ctx: Context) -> Any:
         try:
-            return grad(v)
+            if v.ndim == 1:
+                return grad(v)
+            # A batched case hands a batch; the user's gradient takes one point.
+            return np.stack([np.asarray(grad(p)) for p in v.reshape(-1, n)]).reshape(v.shape)
         except FirstOrderError:
             raise
         except Exception as exc:  # a user's gradient may raise anything
@@ -114,7 +148,7 @@ def _as_case(cost: Callable[..., Any], grad: Callable[..., Any], n: int, x0: Arr
         grad_fn=grad_fn,
         dim=n,
         x0=tuple(float(t) for t in x0),
-        batched=False,
+        batched=batched,
         complex_safe=True,
         doc=(cost.__doc__ or "").strip(),
     )
@@ -135,7 +169,9 @@ def check_gradient(
     Parameters
     ----------
     cost
-        ``cost(v) -> float`` for ``v`` of shape ``(n,)``; no batching, no ``ctx``. A
+        ``cost(v) -> float`` for ``v`` of shape ``(n,)``, no ``ctx``. A cost that also
+        takes a batch ``(k, n) -> (k,)`` is evaluated in one call per check (detected
+        on three points near ``point``), any other is looped. A
         JAX function works too (with ``grad=jax.grad(cost)`` or a ``custom_vjp``
         rule): when JAX is imported the check runs in JAX's float64, scoped to it.
     grad
@@ -174,7 +210,10 @@ def check_gradient(
     v = as_point(point)
     if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
         raise FirstOrderError(f"`directions` must be a positive integer, not `{directions}`.")
-    c = _as_case(cost, grad, len(v), v)
+    # In float64 and float32 a cost that takes (k, n) is evaluated in one batched call;
+    # mp carries mpmath objects, which a numpy cost may batch differently: looped.
+    batched = precision != "mp" and _takes_batches(cost, v)
+    c = _as_case(cost, grad, len(v), v, batched)
     if precision == "mp":
         _refuse_lost_mp(c, v, _name(grad, "grad"))
     specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
@@ -218,23 +257,25 @@ def _refuse_lost_mp(c: Case, v: Array, gname: str) -> None:
 def _run(
     c: Case, v: Array, gradient: Any, specs: list[Any], precision: str, dps: int, seed: int
 ) -> CheckResult:
-    """Taylor tests along ``specs`` in turn (stopping at the first fail), combined."""
-    results = []
-    k = 0
+    """Taylor tests along ``specs`` (sampled in one cost call, judged in turn up to the
+    first fail), combined. ``descent`` uses ``seed``, the others ``seed``, ``seed + 1``, …"""
+    seeds, k = [], 0
     for spec in specs:
-        if spec == "descent":
-            try:
-                res = taylor_test(c, v, spec, gradient, precision, dps, None, seed)
-            except FirstOrderError as exc:
-                if "gradient is zero" not in str(exc):
-                    raise
-                continue  # descent is undefined where the gradient under test is zero
+        if isinstance(spec, str) and spec == "descent":
+            seeds.append(seed)
         else:
-            res = taylor_test(c, v, spec, gradient, precision, dps, None, seed + k)
+            seeds.append(seed + k)
             k += 1
-        results.append(res)
-        if res.verdict == "fail":
-            break
+    results = taylor_tests(
+        c,
+        v,
+        list(zip(specs, seeds, strict=True)),
+        gradient,
+        precision,
+        dps,
+        skip_zero_descent=True,
+        follow_up=True,
+    )
     return _combine(results)
 
 

@@ -10,12 +10,13 @@ error is the intercept of a straight line in ``h²``.
 
 **Noise model.** Each cost value carries round-off ``σ``, measured here from the data:
 the scatter of third differences of ``C`` at equally spaced points ``v + kδd``
-(``δ`` the smallest step of the ladder, where the smooth part of a third difference
-is ~δ³ and vanishes), after removing ∇C·Δv (the rounding of the probe points is
-exact in Δv); never below ``eps·|C|`` (the rounding of the value itself) nor below
-a third of the plateau S reaches at the smallest steps (round-off in steps, such as
-cos x ≈ 1, that a probe at one place cannot see). ``S(h)`` then has the standard
-deviation ``κ σ_S(h)`` with ``σ_S² = (σ₊² + σ₋²)/4 + (eps·Σ|g_i Δv_i|)²`` and the
+(``δ`` the smallest step of the ladder, but at least a few ulps of the point, so that
+the probe moves it; the smooth part of a third difference is ~δ³ and vanishes), after
+removing ∇C·Δv (the rounding of the probe points is exact in Δv); never below
+``eps·|C|`` (the rounding of the value itself) nor below a third of the plateau S
+reaches at the smallest steps that move the point by more than a few ulps (round-off
+in steps, such as cos x ≈ 1, that a probe at one place cannot see). ``S(h)`` then
+has the standard deviation ``κ σ_S(h)`` with ``σ_S² = (σ₊² + σ₋²)/4 + (eps·Σ|g_i Δv_i|)²`` and the
 safety factor ``κ`` (:data:`KAPPA`).
 
 **Estimate.** ``a`` is fitted by weighted least squares of ``t = a + b h²`` (weights
@@ -58,6 +59,7 @@ __all__ = [
     "ALLOW",
     "ALLOW_STATIONARY",
     "KAPPA",
+    "SUSPECT",
     "Z_FIT",
     "Detection",
     "Z",
@@ -67,6 +69,10 @@ __all__ = [
 
 #: Significance of a finding, in standard errors of the fitted intercept.
 Z = 8.0
+#: A direction whose intercept stands this many standard errors from zero (beyond its
+#: systematic error) without being a finding is suspicious: worth a follow-up along
+#: coordinate blocks, which decide with the same :data:`Z`.
+SUSPECT = 3.0
 #: Largest deviation, in noise deviations, of a step from the fitted line in the window.
 Z_FIT = 3.0
 #: Safety factor on the measured noise.
@@ -104,6 +110,10 @@ class Detection:
         Steps in the fit window.
     h_min, h_max : float
         The window's steps.
+    suspicious : bool
+        Not found, but ``|error|`` stands :data:`SUSPECT` standard errors (and twice
+        its systematic error) from zero: an error may lie below the allowance or the
+        reach of this direction, so a caller may follow up along coordinate blocks.
     """
 
     error: float
@@ -114,6 +124,7 @@ class Detection:
     n_steps: int
     h_min: float
     h_max: float
+    suspicious: bool = False
 
     @staticmethod
     def none(noise: float = math.nan) -> Detection:
@@ -184,7 +195,9 @@ def detect_error(
     margin = Z * sa + 2 * systematic + allowance
     found = abs(a) > margin
     bound = abs(a) + margin
-    return Detection(-a, sa, bound, bool(found), math.nan, len(hh) - top, hh[-1], hh[top])
+    suspicious = not found and abs(a) > SUSPECT * sa + 2 * systematic
+    window = (len(hh) - top, hh[-1], hh[top])
+    return Detection(-a, sa, bound, bool(found), math.nan, *window, bool(suspicious))
 
 
 def _window(x: Array, t: Array, st: Array) -> int | None:

@@ -37,6 +37,7 @@ def judge_direction(
     precision: str,
     dps: int,
     backend: str | None = None,
+    samples: Samples | None = None,
 ) -> TaylorResult:
     """The Taylor test of ``g`` along the unit direction ``d64`` at ``v64``.
 
@@ -57,8 +58,11 @@ def judge_direction(
     backend
         The backend that computed ``g``: its formula's error budget is then judged
         (None for the analytic gradient or a plain array).
+    samples
+        The sweep along ``d64``, when it was sampled with others in one cost call
+        (:func:`~firstorder.taylor.remainders.sample_along`).
     """
-    s = sample_remainders(c, v64, d64, h64, g, cx)
+    s = samples if samples is not None else sample_remainders(c, v64, d64, h64, g, cx)
     floors = measure_floors(s)
     fit0, mask0, _ = fit_remainder("r0", s.h, s.r0, floors.r0, abs(s.gd), 1)
     fit1, mask1, _ = fit_remainder("r1", s.h, s.r1, floors.r1, abs(s.dhd) / 2 if s.dhd else None, 2)
@@ -132,6 +136,7 @@ def judge_direction(
         error_sd=detection.error_sd,
         cost_noise=s.noise,
         judgement=judged.judgement,
+        suspicious=detection.suspicious and judged.verdict != "fail",
     )
 
 

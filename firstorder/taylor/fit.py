@@ -30,6 +30,7 @@ __all__ = [
     "fit_remainder",
     "local_orders",
     "plateau_floor",
+    "strict_json",
     "t_quantile",
 ]
 
@@ -261,13 +262,15 @@ def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
     r = np.where(np.isfinite(r), r, np.inf)
     n = len(r)
     below = np.zeros(n)
-    for k in range(n - 2, -1, -1):
-        below[k] = max(below[k + 1], r[k + 1])
-    clear = r >= rise * below
-    # At least ``run`` steps below, so that the bottom's own noise cannot pass.
-    for k in range(n - 1 - run, run - 2, -1):
-        if np.all(clear[k - run + 1 : k + 1]):
-            return float(below[k])
+    if n > 1:
+        below[:-1] = np.maximum.accumulate(r[:0:-1])[::-1]
+    clear = (r >= rise * below).astype(int)
+    # Steps k whose run of ``run`` steps ending at k all clear; at least ``run`` steps
+    # below, so that the bottom's own noise cannot pass.
+    ends = np.flatnonzero(np.convolve(clear, np.ones(run, dtype=int), "valid") == run) + run - 1
+    ends = ends[ends <= n - 1 - run]
+    if len(ends):
+        return float(below[ends[-1]])
     return float(np.max(r[np.isfinite(r)])) if np.any(np.isfinite(r)) else 0.0
 
 
@@ -288,6 +291,25 @@ def json_number(x: float | None) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return float(x)
+
+
+def strict_json(data: Any) -> Any:
+    """``data`` with every number that JSON cannot hold (NaN, ±inf) as None.
+
+    Walks dicts, lists and tuples; numpy scalars and arrays become Python numbers
+    and lists, so ``json.dumps(..., allow_nan=False)`` always succeeds.
+    """
+    if isinstance(data, dict):
+        return {k: strict_json(v) for k, v in data.items()}
+    if isinstance(data, list | tuple | np.ndarray):
+        return [strict_json(v) for v in data]
+    if isinstance(data, bool | np.bool_):
+        return bool(data)
+    if isinstance(data, int | np.integer):
+        return int(data)
+    if isinstance(data, float | np.floating):
+        return json_number(float(data))
+    return data
 
 
 @dataclass(frozen=True)

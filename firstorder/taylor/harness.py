@@ -18,7 +18,7 @@ components (:mod:`~firstorder.taylor.locate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -34,19 +34,25 @@ from ..vocab import TAYLOR_PRECISIONS
 from .directional import fails_along, judge_direction
 from .fit import FAIL_TOL, PASS_TOL, Fit
 from .locate import locate_wrong_components
-from .remainders import cost_length
+from .remainders import cost_length, sample_along
 from .result import TaylorResult, not_applicable
 from .verdict import RESOLVABLE
 
 __all__ = [
     "FAIL_TOL",
+    "FOLLOW_UP_DIM",
     "PASS_TOL",
     "RESOLVABLE",
     "Fit",
     "TaylorResult",
     "default_steps",
     "taylor_test",
+    "taylor_tests",
 ]
+
+#: Largest dimension for which :func:`taylor_tests` follows a suspicious s1 tail up
+#: over coordinate blocks.
+FOLLOW_UP_DIM = 100
 
 #: The Taylor step ladder (kept under its old name; it lives in the steps module).
 default_steps = taylor_steps
@@ -103,6 +109,53 @@ def taylor_test(
         the wrong length, a zero direction, a non-finite point, a gradient of the wrong
         shape, a cost that fails inside the sweep (naming the step).
     """
+    return taylor_tests(
+        case, point, [(direction, seed)], gradient, precision, dps, steps, locate=locate
+    )[0]
+
+
+def taylor_tests(
+    case: Case | str,
+    point: Any,
+    directions: Sequence[tuple[Any, int]],
+    gradient: Any = "analytic",
+    precision: str = "float64",
+    dps: int = DEFAULT_DPS,
+    steps: Any = None,
+    *,
+    locate: bool = True,
+    skip_zero_descent: bool = False,
+    follow_up: bool = False,
+) -> list[TaylorResult]:
+    """:func:`taylor_test` along several directions, sampled in one cost call.
+
+    The steps depend on the point only, so every direction's sweep (both sides of
+    each step, the jitter, the noise probe) goes through the cost at once; the
+    directions are then judged in turn, stopping at the first that fails, whose wrong
+    components are located.
+
+    Parameters
+    ----------
+    case, point, gradient, precision, dps, steps, locate
+        As for :func:`taylor_test`.
+    directions
+        ``(direction, seed)`` pairs, each as :func:`taylor_test` takes them.
+    skip_zero_descent
+        Leave out a ``descent`` direction where the gradient under test is zero
+        (instead of raising).
+    follow_up
+        Where no direction fails but one's s1 tail is suspicious (see
+        :class:`~firstorder.taylor.detection.Detection`), follow up along coordinate
+        blocks by bisection, with the same decision: a small wrong component among
+        large ones weighs far more along its own axis than along any whole direction.
+        Only for ``n ≤`` :data:`FOLLOW_UP_DIM` (the bisection may test every axis).
+
+    Returns
+    -------
+    list of TaylorResult
+        One per direction judged, in order, up to the first ``fail``; then the
+        failing axis test of a follow-up that found a wrong component.
+    """
     c = resolve_case(case)
     if precision not in TAYLOR_PRECISIONS:
         raise unknown("precision", precision, TAYLOR_PRECISIONS)
@@ -115,19 +168,71 @@ def taylor_test(
             raise FirstOrderError(f"the `descent` direction needs a gradient: {na_reason}")
         return cx.to_float(g)
 
-    d64 = _direction(direction, len(v64), seed, grad64)
+    specs = [
+        (spec, seed)
+        for spec, seed in directions
+        if not (skip_zero_descent and _is_descent(spec) and not np.any(grad64()))
+    ]
+    ds = [_direction(spec, len(v64), seed, grad64) for spec, seed in specs]
     if steps is not None:
         h64 = _steps(steps)
     else:
         h64 = taylor_steps(v64, precision, dps, cost_length(c, v64, g, cx))
     if g is None:
-        common = {"point": v64, "direction": d64, "dps": cx.dps}
-        return not_applicable(c.name, label, precision, na_reason, h64, common)
-    # sample the remainders → measure their floors → fit → judge
-    result = judge_direction(
+        return [
+            not_applicable(c.name, label, precision, na_reason, h64, common)
+            for common in ({"point": v64, "direction": d, "dps": cx.dps} for d in ds)
+        ]
+    results = []
+    # sample the remainders (all directions at once) → measure their floors → fit → judge
+    for d64, s, (_, seed) in zip(ds, sample_along(c, v64, ds, h64, g, cx), specs, strict=True):
+        result = judge_direction(
+            c,
+            v64,
+            d64,
+            g,
+            h64,
+            cx,
+            label=label,
+            precision=precision,
+            dps=dps,
+            backend=_backend_name(gradient),
+            samples=s,
+        )
+        if result.verdict == "fail" and locate:
+            result = _located(c, v64, g, result, precision, dps, seed)
+        results.append(result)
+        if result.verdict == "fail":
+            return results
+    if follow_up and len(v64) <= FOLLOW_UP_DIM and any(r.suspicious for r in results):
+        found = _follow_up(c, v64, g, h64, cx, results[0].gradient, precision, dps, gradient)
+        results.extend([found] if found is not None else [])
+    return results
+
+
+def _follow_up(
+    c: Case,
+    v64: Array,
+    g: Array,
+    h64: Array,
+    cx: Context,
+    label: str,
+    precision: str,
+    dps: int,
+    gradient: Any,
+) -> TaylorResult | None:
+    """The failing axis test of a bisection over coordinate blocks, or None."""
+    fails = fails_along(c, v64, g, precision, dps)
+    diag = locate_wrong_components(
+        c, v64, g, precision=precision, dps=dps, assume_wrong=True, fails=fails
+    )
+    if not diag.components:
+        return None
+    i = diag.components[0]
+    res = judge_direction(
         c,
         v64,
-        d64,
+        np.eye(len(v64))[i],
         g,
         h64,
         cx,
@@ -136,8 +241,19 @@ def taylor_test(
         dps=dps,
         backend=_backend_name(gradient),
     )
-    if result.verdict != "fail" or not locate:
-        return result
+    if res.verdict != "fail":
+        return None
+    reason = (
+        f"{res.reason[:-1]} along e{i}, where a suspicious s1 tail was followed up "
+        "over coordinate blocks."
+    )
+    return replace(res, reason=reason, wrong_components=diag.components, diagnosis=diag)
+
+
+def _located(
+    c: Case, v64: Array, g: Array, result: TaylorResult, precision: str, dps: int, seed: int
+) -> TaylorResult:
+    """The failed ``result`` with its wrong components found by bisection."""
     diag = locate_wrong_components(
         c,
         v64,
@@ -149,6 +265,10 @@ def taylor_test(
         fails=fails_along(c, v64, g, precision, dps),
     )
     return replace(result, wrong_components=diag.components, diagnosis=diag)
+
+
+def _is_descent(spec: Any) -> bool:
+    return isinstance(spec, str) and spec == "descent"
 
 
 # -- inputs ------------------------------------------------------------------------------

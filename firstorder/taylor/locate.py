@@ -8,7 +8,6 @@ failing blocks finds each wrong component in O(log n) tests.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from ..case.model import Case
 from ..gradients.verified import VerifiedReference, verified_partials
 from ..numbers import DEFAULT_DPS, Array, context
 from .directional import fails_along
+from .fit import strict_json
 
 __all__ = ["Diagnosis", "locate_wrong_components"]
 
@@ -75,12 +75,9 @@ class Diagnosis:
         )
 
     def to_records(self) -> list[dict[str, Any]]:
-        """The rows of :meth:`to_frame` as JSON-able dicts (None where not finite)."""
+        """The rows of :meth:`to_frame` as strict-JSON dicts (None where not finite)."""
         return [
-            {
-                str(k): (None if isinstance(x, float) and not math.isfinite(x) else x)
-                for k, x in r.items()
-            }
+            {str(k): strict_json(x) for k, x in r.items()}
             for r in self.to_frame().to_dict(orient="records")
         ]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,10 +28,22 @@ from ..numbers import Array, Context
 from .detection import KAPPA, cost_noise
 from .fit import local_orders, plateau_floor
 
-__all__ = ["Floors", "Samples", "cost_length", "measure_floors", "sample_remainders"]
+__all__ = [
+    "Floors",
+    "Samples",
+    "cost_length",
+    "measure_floors",
+    "sample_along",
+    "sample_remainders",
+]
 
 #: The noise probe evaluates C at v + kδd for k = −PROBE … PROBE.
 PROBE = 8
+#: Steps under RESOLVE·eps·‖v‖∞ move the point by a few ulps at most (the ladder
+#: reaches that far where |C|/‖∇C‖ is small): there C(v ± h d) shares most of its
+#: rounding with C(v), so its differences fall with h although they are round-off.
+#: The probe's spacing and the plateau of the remainders are measured above it.
+RESOLVE = 8.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +150,44 @@ def sample_remainders(
         When the cost raises (naming the step) or is not finite at the point, at every
         step, or at a step smaller than a finite one.
     """
-    v, d, h = cx.asarray(v64), cx.asarray(d64), cx.asarray(h64)
+    return sample_along(c, v64, [d64], h64, g, cx)[0]
+
+
+def sample_along(
+    c: Case, v64: Array, ds: list[Array], h64: Array, g: Array, cx: Context
+) -> list[Samples]:
+    """:func:`sample_remainders` along several unit directions, in one cost call.
+
+    Every point of every direction (both sides of each step, the jitter and the noise
+    probe) goes through the cost at once; points that several directions share (the
+    point itself and its jitter) are evaluated once. A cost that cannot batch is
+    looped by its case, so sharing is then what saves time.
+
+    Raises
+    ------
+    FirstOrderError
+        As :func:`sample_remainders`, for the first direction where it applies.
+    """
+    v, h = cx.asarray(v64), cx.asarray(h64)
+    delta = max(float(h64[-1]), _resolution(v64, cx))
+    blocks = [_sweep_points(v, cx.asarray(d), h, delta, cx) for d in ds]
+    size = len(blocks[0])
+    vals, bad = _costs(c, np.concatenate(blocks), cx, lambda k: _where(k % size, h64))
+    out = []
+    for j, (d64, pts) in enumerate(zip(ds, blocks, strict=True)):
+        part = slice(j * size, (j + 1) * size)
+        out.append(_form(c, v64, d64, h64, g, cx, pts, vals[part], bad[part]))
+    return out
+
+
+def _resolution(v64: Array, cx: Context) -> float:
+    """The smallest step that moves the point by more than a few ulps."""
+    return RESOLVE * float(cx.eps) * float(np.max(np.abs(v64))) if len(v64) else 0.0
+
+
+def _sweep_points(v: Array, d: Array, h: Array, delta: float, cx: Context) -> Array:
+    """The points of one sweep: ``v`` and ``v + h d``, the same jittered, ``v − h d``
+    and the noise probe ``v + kδd`` (see :func:`_where` for the layout)."""
     pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
     # The same points moved by a few ulps, in the same batched call: how much the
     # cost changes then is its round-off noise at each step (conditioning included,
@@ -146,9 +196,25 @@ def sample_remainders(
     # The −h side of the symmetric remainder, and the noise probe v + kδd.
     minus = v[None, :] - h[:, None] * d[None, :]
     k = cx.asarray(np.arange(-PROBE, PROBE + 1, dtype=float))
-    probe = v[None, :] + (k * cx.asarray(h64[-1]))[:, None] * d[None, :]
-    m = len(pts)
-    both, bad = _costs(c, np.concatenate([pts, jitter, minus, probe]), cx, h64)
+    probe = v[None, :] + (k * cx.asarray(delta))[:, None] * d[None, :]
+    return np.concatenate([pts, jitter, minus, probe])
+
+
+def _form(
+    c: Case,
+    v64: Array,
+    d64: Array,
+    h64: Array,
+    g: Array,
+    cx: Context,
+    rows: Array,
+    both: Array,
+    bad: Array,
+) -> Samples:
+    """The remainders of one sweep from its points ``rows`` and their costs."""
+    m = len(h64) + 1
+    pts, minus, probe = rows[:m], rows[2 * m : 3 * m - 1], rows[3 * m - 1 :]
+    v, d = cx.asarray(v64), cx.asarray(d64)
     top = _finite_steps(c.name, bad[: 2 * m], h64)
     vals, moved = both[:m], both[m : 2 * m]
     back, probed = both[2 * m : 3 * m - 1], both[3 * m - 1 :]
@@ -158,7 +224,8 @@ def sample_remainders(
         keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
         vals, moved = vals[keep], moved[keep]
         back, back_bad, minus = back[top:], back_bad[top:], minus[top:]
-        h64, h = h64[top:], h[top:]
+        h64 = h64[top:]
+    h = cx.asarray(h64)
     c0, ch = vals[0], vals[1:]
     gd = cx.sum(g * d)
     delta = ch - c0
@@ -175,15 +242,20 @@ def sample_remainders(
     # The symmetric remainder, with the step actually taken on each side.
     dvs = (pts[1:][-len(h64) :] - minus) / 2
     sym_exact = (vals[1:] - back) / 2 - cx.sum(g[None, :] * dvs)
-    sym = np.where(back_bad, np.nan, f(sym_exact))
+    # Where C(v − h d) is not finite in float64 (in mp it may be finite but beyond
+    # float64's range) S is not formed: converting it would overflow.
+    sym = np.where(back_bad, np.nan, f(np.where(back_bad, 0, sym_exact)))
     sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
     dvp = probe - v[None, :]
     noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
     sides = np.maximum(noise, eps * np.abs(f(vals[1:])))
-    sides_back = np.maximum(noise, eps * np.abs(np.where(back_bad, 0.0, f(back))))
+    sides_back = np.maximum(noise, eps * np.abs(f(np.where(back_bad, 0, back))))
     sigma = np.hypot(np.hypot(sides, sides_back) / 2, eps * sym_terms)
     # Round-off in steps that a probe at one place cannot see shows as a plateau.
-    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64, np.abs(sym)) / 3)
+    resolved = h64 >= _resolution(v64, cx)
+    if resolved.sum() < len(h64) // 2:
+        resolved[:] = True
+    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64[resolved], np.abs(sym[resolved])) / 3)
     dhd = quad = None
     r2 = np.full(len(h64), np.nan)
     if c.has_hessian:
@@ -269,29 +341,35 @@ def cost_length(c: Case, v64: Array, g: Array | None, cx: Context) -> float | No
     return c0 / gmax if gmax > 0 and math.isfinite(c0) else None
 
 
-def _costs(c: Case, pts: Array, cx: Context, h: Array) -> tuple[Array, Array]:
+def _where(k: int, h: Array) -> str:
+    """Where row ``k`` of a sweep lies: the point and its ``len(h)`` steps, the same
+    again jittered, the ``len(h)`` steps on the −h side, then the noise probe."""
+    m = len(h) + 1
+    if k >= 3 * m - 1:
+        return "near the point (noise probe)"
+    if k >= 2 * m:
+        return f"at step `h=-{h[k - 2 * m]:.3g}`"
+    k = k % m
+    return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
+
+
+def _costs(c: Case, pts: Array, cx: Context, where: Callable[[int], str]) -> tuple[Array, Array]:
     """Evaluate the cost at all sweep points in one call; name the step if it raises.
 
-    ``pts`` holds the point and its ``len(h)`` steps, the same again jittered, the
-    ``len(h)`` steps on the −h side, then the noise probe.
-    Floating-point overflow is no error here: it shows as a non-finite value, which
-    the caller judges (at the largest steps it is pre-asymptotic). Returns the values
-    and the mask of non-finite ones.
+    ``where(k)`` says where row ``k`` lies. A cost that cannot batch is looped by its
+    case, so each distinct point is evaluated once (the point itself recurs in every
+    sweep). Floating-point overflow is no error here: it shows as a non-finite value,
+    which the caller judges (at the largest steps it is pre-asymptotic). Returns the
+    values and the mask of non-finite ones.
     """
-    m = len(h) + 1
-
-    def where(k: int) -> str:
-        if k >= 3 * m - 1:
-            return "near the point (noise probe)"
-        if k >= 2 * m:
-            return f"at step `h=-{h[k - 2 * m]:.3g}`"
-        k = k % m
-        return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
-
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            vals = np.asarray(c.cost(pts, cx))
+            if c.batched or pts.dtype == object:
+                vals = np.asarray(c.cost(pts, cx))
+            else:
+                uniq, inverse = np.unique(pts, axis=0, return_inverse=True)
+                vals = np.asarray(c.cost(uniq, cx))[inverse.reshape(-1)]
             bad = ~np.isfinite(cx.to_float(vals))
         except FirstOrderError:
             raise

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..numbers import Array
 from ..vocab import Verdict
-from .fit import Fit, json_number, local_orders
+from .fit import Fit, json_number, local_orders, strict_json
 
 if TYPE_CHECKING:
     from .locate import Diagnosis
@@ -75,6 +75,9 @@ class TaylorResult:
         The estimated e·d and its standard error.
     cost_noise : float
         The measured round-off σ of one cost value at the point.
+    suspicious : bool
+        The symmetric remainder's order-1 term stands out from its noise without being
+        a finding (see :class:`~firstorder.taylor.detection.Detection`).
     judgement : str
         ``""``, or ``"within-budget"``: a backend gradient that passes because its
         measured error lies within what its formula can reach here (the reason
@@ -112,6 +115,7 @@ class TaylorResult:
     error_sd: float = math.nan
     cost_noise: float = math.nan
     judgement: str = ""
+    suspicious: bool = False
 
     @property
     def ok(self) -> bool:
@@ -167,7 +171,8 @@ class TaylorResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict: verdict, reason, the r1 fit, all fits, wrong components."""
+        """Strict-JSON dict (None for NaN and infinities): verdict, reason, the r1 fit,
+        all fits, wrong components."""
         out: dict[str, Any] = {
             "case": self.case,
             "gradient": self.gradient,
@@ -194,7 +199,7 @@ class TaylorResult:
         }
         if self.diagnosis is not None:
             out["diagnosis"] = self.diagnosis.to_records()
-        return out
+        return strict_json(out)
 
 
 def not_applicable(

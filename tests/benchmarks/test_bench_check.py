@@ -1,8 +1,11 @@
 """Speed of one `check_gradient` on plain-numpy user costs of n ≤ 50.
 
 Goal (issue 14): under 20 ms median for n ≤ 50, default settings (the descent and
-three random directions, each one batched call with its −h side and noise probe).
-Run with ``pytest tests/benchmarks/test_bench_check.py --benchmark-only``.
+three random directions, sampled in one cost call with their −h sides and noise
+probes). A user's cost that returns ``float(...)`` cannot batch and is looped, one
+point at a time (``loop``); the same cost written over ``(..., n)`` is evaluated in
+one call (``batched``). Run with
+``pytest tests/benchmarks/test_bench_check.py --benchmark-only``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ pytestmark = pytest.mark.benchmark
 @pytest.mark.parametrize("c", U.COSTS, ids=[c.name for c in U.COSTS])
 def test_check_right_gradient(benchmark, c):
     v = c.points(1, seed=0)[0]
-    benchmark.group = "check_gradient n<=50"
+    benchmark.group = "check_gradient n<=50, looped cost"
     res = benchmark(fo.check_gradient, c.cost, c.grad, v)
+    assert res.verdict == "pass", res.reason
+
+
+@pytest.mark.parametrize("c", U.COSTS, ids=[c.name for c in U.COSTS])
+def test_check_batched_cost(benchmark, c):
+    v = c.points(1, seed=0)[0]
+    benchmark.group = "check_gradient n<=50, batched cost"
+    res = benchmark(fo.check_gradient, c.batched, c.grad, v)
     assert res.verdict == "pass", res.reason

@@ -27,13 +27,22 @@ USER_FILE = textwrap.dedent(
 )
 
 
+def _strict_loads(text: str):
+    """JSON as a strict parser reads it: NaN and Infinity are not JSON."""
+
+    def refuse(name: str):
+        raise AssertionError(f"invalid JSON constant {name} in the output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def test_taylor_pass_table_and_json(tmp_path):
     res = run_cli("taylor", "seed", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "PASS" in res.stdout and "local_order_r1" in res.stdout
     res = run_cli("taylor", "rosenbrock", "--precision", "mp", "--format", "json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    data = json.loads(res.stdout)
+    data = _strict_loads(res.stdout)
     assert data["verdict"] == "pass" and abs(data["order"] - 2) < 0.01
     assert data["h_max"] / data["h_min"] >= 1e10
     for key in ("order_ci", "n_points", "coefficient_agreement", "orders", "wrong_components"):
@@ -56,7 +65,7 @@ def test_taylor_exact_csv_and_options(tmp_path):
         "json",
         cwd=tmp_path,
     )
-    data = json.loads(res.stdout)
+    data = _strict_loads(res.stdout)
     assert res.returncode == 0 and data["point"] == [0.3, 0.2]
     res = run_cli("taylor", "seed", "--direction", "e1", "--precision", "float32", cwd=tmp_path)
     assert res.returncode == 0, res.stdout
@@ -119,7 +128,7 @@ def test_check_exit_codes(tmp_path):
         cwd=tmp_path,
     )
     assert bad.returncode == 1, bad.stderr
-    data = json.loads(bad.stdout)
+    data = _strict_loads(bad.stdout)
     assert data["verdict"] == "fail" and data["wrong_components"] == [1]
     assert data["order"] < 1.5 and len(data["order_ci"]) == 2 and data["reason"]
 

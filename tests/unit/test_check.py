@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import firstorder as fo
+from firstorder.taylor.check import detect
 
 
 def cost(v):
@@ -125,3 +126,68 @@ def test_mp_refuses_a_float_gradient_rather_than_failing_it():
 
     with pytest.raises(fo.NotApplicableError, match=r"gradient `float_grad` returns `float`"):
         fo.check_gradient(_poly, float_grad, [0.5, 1.0, 1.5], precision="mp")
+
+
+def _strict(d):
+    import json
+
+    return json.loads(json.dumps(d, allow_nan=False))
+
+
+def test_dicts_are_strict_json_for_every_verdict():
+    """NaN and infinities are null, never bare NaN (invalid JSON)."""
+
+    def flat(v):  # a cost that 1e30 swamps: no step changes it measurably
+        return float(1e30 + v @ v)
+
+    def flipped(v):
+        g = grad(v)
+        g[2] = -g[2]
+        return g
+
+    results = {
+        "pass": fo.check_gradient(cost, grad, POINT),
+        "fail": fo.check_gradient(cost, flipped, POINT),
+        "inconclusive": fo.check_gradient(flat, lambda v: 2 * v, np.ones(3)),
+        "not-applicable": detect("helical_valley", gradient="complex-step", directions=("random",)),
+    }
+    for verdict, res in results.items():
+        assert res.verdict == verdict, res.reason
+        d = _strict(res.to_dict())
+        assert d["verdict"] == verdict
+        for r in res.results:
+            _strict(r.to_dict())
+    # Where a number is undefined, it is null.
+    na = _strict(results["not-applicable"].to_dict())
+    assert na["order"] is None and na["detection_bound"] is None
+    assert (
+        _strict(fo.taylor_test("helical_valley", gradient="complex-step").to_dict())["order"]
+        is None
+    )
+
+
+def test_strict_json_of_numpy_values():
+    from firstorder.taylor.fit import strict_json
+
+    data = {"a": np.float64("nan"), "b": [np.inf, 1.5, np.int64(3)], "c": np.array([-np.inf, 2.0])}
+    assert strict_json(data) == {"a": None, "b": [None, 1.5, 3], "c": [None, 2.0]}
+
+
+def test_a_cost_that_takes_batches_is_evaluated_in_one_call():
+    """A cost over (k, n) goes through `check` in a handful of calls; the same cost
+    returning a float is looped point by point, with the same verdict and bound."""
+    calls = {"batched": 0, "looped": 0}
+
+    def batched(v):
+        calls["batched"] += 1
+        return np.sum(np.sin(v) * v**2, axis=-1) + np.prod(np.cos(v), axis=-1)
+
+    def looped(v):
+        calls["looped"] += 1
+        return cost(v)
+
+    a = fo.check_gradient(batched, grad, POINT)
+    b = fo.check_gradient(looped, grad, POINT)
+    assert a.verdict == b.verdict == "pass", (a.reason, b.reason)
+    assert calls["batched"] <= 8 < 100 < calls["looped"], calls
+    assert a.detection_bound == pytest.approx(b.detection_bound, rel=0.5)

@@ -168,3 +168,44 @@ def test_a_backend_within_its_budget_is_named_not_a_bare_pass():
     assert (res.verdict, res.judgement) == ("pass", "within-budget"), res.reason
     assert "as accurate as `central` can be here" in res.reason
     assert "round-off of |C|·eps dominates" in res.reason
+
+
+def test_a_small_component_that_whole_directions_dilute_is_found_by_the_follow_up():
+    """One wrong component, weighed by at most 0.12 in every direction `check` tests:
+    no whole direction can call it (each leaves it below its bound), but the tail is
+    suspicious, and the bisection over coordinate blocks finds it along its axis."""
+    n = 30
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.5, 2.0, n)
+    v = rng.uniform(0.5, 1.5, n)
+
+    def cost(x):
+        return float(0.5 * np.sum(a * x**2) + 0.1 * np.sum(np.cos(x)))
+
+    def grad(x):
+        return a * x - 0.1 * np.sin(x)
+
+    # The component that the descent and the three seeded random directions weigh least.
+    rand = np.array([np.random.default_rng(s).standard_normal(n) for s in range(3)])
+    rand /= np.linalg.norm(rand, axis=1, keepdims=True)
+    g = grad(v)
+    weight = np.max(np.abs(np.vstack([rand, g / np.linalg.norm(g)])), axis=0)
+    k = int(np.argmin(weight))
+    assert weight[k] < 0.15
+
+    def wrong(x):
+        out = grad(x)
+        out[k] += 1e-9  # 1.4e-10 of ‖∇C‖
+        return out
+
+    res = fo.check_gradient(cost, wrong, v)
+    whole, follow = res.results[:4], res.results[4:]
+    assert all(r.verdict == "pass" for r in whole), [r.reason for r in whole]
+    assert any(r.suspicious for r in whole)
+    assert all(abs(r.error_estimate) < r.detection_bound for r in whole)
+    assert res.verdict == "fail" and res.wrong_components == (k,), res.reason
+    assert len(follow) == 1 and np.array_equal(follow[0].direction, np.eye(n)[k])
+    assert follow[0].error_estimate == pytest.approx(1e-9, rel=0.05)
+    # The right gradient raises no suspicion, so nothing is followed up.
+    ok = fo.check_gradient(cost, grad, v)
+    assert ok.verdict == "pass" and len(ok.results) == 4, ok.reason
