@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "complex_steps",
     "ecnoise",
     "ladder",
+    "noise_level",
     "rule_steps",
     "search_steps",
     "sweep_ladder",
@@ -306,13 +308,35 @@ def ecnoise(f: Array) -> Array:
         numbers), NaN for a row with a non-finite value.
     """
     d = np.asarray(f, dtype=np.float64)
-    sigma = []
-    for k in range(1, min(7, d.shape[1] - 2)):
-        d = np.diff(d, axis=1)
-        if k >= 2:
+    diffs, weights = _ecnoise_operators(d.shape[1])
+    if not len(weights):
+        return np.full(d.shape[0], np.nan)
+    # every order's differences in one product, their scaled mean squares in another
+    table = d @ diffs.T
+    orders = np.sort(np.sqrt((table * table) @ weights), axis=1)
+    m = orders.shape[1]
+    return (orders[:, (m - 1) // 2] + orders[:, m // 2]) / 2
+
+
+@functools.cache
+def _ecnoise_operators(points: int) -> tuple[Array, Array]:
+    """The k-th difference operators of ECnoise (k = 2 … 6) stacked, shape
+    ``(rows, points)``, and the weights ``γ_k / (points − k)`` that turn their squares
+    into each order's σ_k², shape ``(rows, orders)``."""
+    rows, weights = [], []
+    op = np.eye(points)
+    orders = list(range(2, min(7, points - 2)))
+    for k in range(1, orders[-1] + 1 if orders else 1):
+        op = op[1:] - op[:-1]
+        if k in orders:
+            col = np.zeros((len(op), len(orders)))
             gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
-            sigma.append(np.sqrt(gamma * np.mean(d**2, axis=1)))
-    return np.median(np.array(sigma), axis=0)
+            col[:, orders.index(k)] = gamma / len(op)
+            rows.append(op)
+            weights.append(col)
+    if not rows:
+        return np.zeros((0, points)), np.zeros((0, 0))
+    return np.concatenate(rows), np.concatenate(weights)
 
 
 def search_steps(
@@ -329,23 +353,49 @@ def search_steps(
     typical
         The case's typical variable scales (None: ``max(1, |v_j|)``).
     """
-    n = x.shape[0]
     s = variable_scales(typical, x)
-    eps = float(ctx.eps)
-    # ECnoise along one seeded direction scaled per variable, centred on x, at several
-    # step sizes in one call: too large a step leaves the smooth part in the table,
-    # too small a one leaves only repeated values; the least estimate is the noise.
-    d = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0) * s
-    t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
-    line = (x[None, :] + t.reshape(-1)[:, None] * d[None, :]).astype(ctx.dtype)
+    noise, f0, nfev = _noise_and_value(c, x, ctx, s)
+    trial, d2, d3, used = _third_differences(c, x, ctx, chunk_bytes, s, noise, f0)
+    return StepSearch(noise, abs(f0), trial, d2, d3, s, nfev + used)
+
+
+def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, float, int]:
+    """ε_f by ECnoise along one seeded direction, C(x), and the evaluations used.
+
+    The direction is scaled per variable and centred on x, at several step sizes in
+    one call: too large a step leaves the smooth part in the table, too small a one
+    leaves only repeated values; the least estimate is the noise (at least eps·|C|).
+    """
+    signs, t = _noise_line(x.shape[0])
+    line = (x + t * (signs * s)).astype(ctx.dtype)
     with np.errstate(all="ignore"):
-        fl = np.asarray(c.cost(line, ctx), dtype=np.float64).reshape(t.shape)
+        fl = np.asarray(c.cost(line, ctx), dtype=np.float64).reshape(-1, NOISE_POINTS)
         levels = ecnoise(fl)
     f0 = float(fl[0, NOISE_POINTS // 2])
     found = levels[np.isfinite(levels) & (levels > 0)]
-    noise = max(float(found.min()) if found.size else 0.0, eps * abs(f0), 1e-300)
-    trial, d2, d3, used = _third_differences(c, x, ctx, chunk_bytes, s, noise, f0)
-    return StepSearch(noise, abs(f0), trial, d2, d3, s, t.size + used)
+    noise = max(float(found.min()) if found.size else 0.0, float(ctx.eps) * abs(f0), 1e-300)
+    return noise, f0, len(t)
+
+
+@functools.lru_cache(maxsize=8)
+def _noise_line(n: int) -> tuple[Array, Array]:
+    """The seeded ±1 direction of the noise line, and its offsets as a column."""
+    signs = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0)
+    t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
+    return signs, t.reshape(-1, 1)
+
+
+def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
+    """The cost's noise ε_f near ``x`` (a ``ctx`` array) and the evaluations it took.
+
+    In float64 and float32, ECnoise along one line scaled by the variables' scales
+    ``s``; in mp, where the cost is smooth to its digits, ``eps·|C(x)|`` (one call).
+    """
+    if ctx.name != "mp":
+        noise, _, used = _noise_and_value(c, x, ctx, s)
+        return noise, used
+    f0 = c.cost(x[None], ctx)[0]
+    return max(float(ctx.to_float(ctx.eps * abs(f0))), 1e-300), 1
 
 
 def _third_differences(

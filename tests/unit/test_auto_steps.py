@@ -81,22 +81,8 @@ def test_the_rule_is_scipys_3point_step():
     np.testing.assert_allclose(ours.values, scipy.values, rtol=1e-6)
 
 
-#: Where the automatic Richardson stays above 10x numdifftools' error (measured: levy13
-#: 1.6e-12 against 4.8e-14, seed 6.1e-14 against 1.7e-15): its ladder's error estimate
-#: prefers an O(h^8) window whose error is larger than an O(h^6) one's.
-RICHARDSON_SHORT = {"levy13", "seed"}
-
-
-def _richardson_cases():
-    for name in SMALL:
-        mark = pytest.mark.xfail(
-            strict=True, reason="known shortfall of the ladder's error estimate"
-        )
-        yield pytest.param(name, marks=mark) if name in RICHARDSON_SHORT else name
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(_richardson_cases()))
+@pytest.mark.parametrize("name", SMALL)
 def test_auto_richardson_is_within_10x_of_numdifftools_where_it_succeeds(name):
     pytest.importorskip("numdifftools")
     c = REGISTRY[name]
