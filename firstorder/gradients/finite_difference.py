@@ -18,11 +18,11 @@ import numpy as np
 
 from ..case.model import Case
 from ..numbers import Array, Context, context
-from .evaluate import rows_per_chunk
+from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
 from .richardson import AUTO_LADDER, richardson_ladder
 from .stencils import STENCILS, stencil_weights
-from .steps import StepSearch, rule_steps, search_steps, user_steps
+from .steps import NEAR, StepSearch, rule_steps, search_steps, user_steps
 
 __all__ = [
     "AUTO_LADDER",
@@ -181,7 +181,12 @@ def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, floa
     moves them (the derivatives, and so the length scales, are the same).
     """
     if ctx.name != "mp":
-        return found.steps(name), found.noise
+        h = found.steps(name)
+        if name == "central":
+            # near the search's last step, take it: its central difference is known
+            near = (h <= NEAR * found.trial) & (h >= found.trial / NEAR)
+            h = np.where(near, found.trial, h)
+        return h, found.noise
     # The ratio of the noise levels is that of the two epsilons: formed from them, not
     # from ε_mp·|C(v)|, which underflows float64 where C(v) = 0 (a step of 0).
     ratio = float(ctx.eps) / float(np.finfo(np.float64).eps)
@@ -194,7 +199,10 @@ def run_fd(name: str) -> Callable[[Job], GradientResult]:
     def run(job: Job) -> GradientResult:
         order = STENCILS[name][1]
         st = _resolve(job, name, order)
-        values, nfev = _fd_values(job.case, st.x, st.h, name, st.ctx, job.chunk_bytes)
+        if name == "central" and st.nfev and st.ctx.name != "mp":
+            values, nfev = _central_from_search(job, st)
+        else:
+            values, nfev = _fd_values(job.case, st.x, st.h, name, st.ctx, job.chunk_bytes)
         estimate = None
         if st.search is not None:
             h64 = np.asarray(st.ctx.to_float(st.h), dtype=np.float64)
@@ -211,6 +219,24 @@ def run_fd(name: str) -> Callable[[Job], GradientResult]:
         )
 
     return run
+
+
+def _central_from_search(job: Job, st: _Steps) -> tuple[Array, int]:
+    """The central gradient right after a search: its last round's differences where the
+    step is that round's, two evaluations per component elsewhere."""
+    assert st.search is not None and st.search.central is not None
+    ctx = st.ctx
+    known = st.search.central.astype(ctx.dtype)
+    same = (st.h == st.search.trial.astype(ctx.dtype)) & np.isfinite(known)
+    values = known.copy()
+    idx = np.flatnonzero(~same)
+    if len(idx):
+        half = ctx.dtype.type(0.5)
+        shifts = np.array([-1, 1], dtype=ctx.dtype)
+        f = axis_values(job.case, st.x, st.h[idx], shifts, ctx, job.chunk_bytes, idx)
+        # the weights in the central stencil's order: the same sums as _fd_values
+        values[idx] = (-half * f[0] + half * f[1]) / st.h[idx]
+    return values, 2 * len(idx)
 
 
 def run_richardson(job: Job) -> GradientResult:
