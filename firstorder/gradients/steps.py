@@ -249,6 +249,9 @@ class StepSearch:
         The variables' scales (``typical=``, else ``max(1, |v_j|)``).
     nfev : int
         Cost evaluations the search used.
+    analytic : bool
+        Whether the cost is analytic (``complex_safe``): only then do its higher
+        derivatives follow the model that sets the steps of high-order stencils.
     central : numpy.ndarray or None
         The central differences at ``trial`` (in the search's precision): the
         ``central`` gradient wherever its step is the trial step.
@@ -262,6 +265,7 @@ class StepSearch:
     scale: Array
     nfev: int
     central: Array | None = None
+    analytic: bool = True
 
     @property
     def length(self) -> Array:
@@ -271,9 +275,14 @@ class StepSearch:
     def steps(self, stencil: str, eps: float | None = None) -> Array:
         """The step of each component for ``stencil``, at noise ``eps`` (default ε_f).
 
-        The derivative a high-order stencil needs is modelled from f''' and a length
-        over which the derivatives grow, |f^(m)| ~ |f'''| / l^(m-3), with l = |f''/f'''|
-        kept between the search's step and the variable's scale.
+        The derivative f^(p+1) a stencil of order p needs is modelled from f''' and a
+        length over which the derivatives grow, as Cauchy's estimate for an analytic
+        function has them, |f^(m)| ~ |f'''| · (m!/3!) / l^(m-3), with l = |f''/f'''| kept
+        between the search's step and the variable's scale (without the factorials the
+        steps of ``central6`` and ``central8`` came out 2–5 times too large, their
+        errors 10–100 times the rule's). For a cost that is not analytic the
+        stencil's widest point, (p/2)·h, stays within the 8·trial where the search saw
+        it behave like a cubic: a kink beyond it must not enter the difference.
         """
         e = self.noise if eps is None else eps
         order = STENCILS[stencil][1]
@@ -281,9 +290,16 @@ class StepSearch:
         if order == 1:
             h = np.minimum(2 * np.sqrt(gain / 2 * e / self.d2), np.cbrt(6 * e / self.d3))
         else:
-            deriv = self.d3 / self.length ** (order - 2)
+            deriv = self._derivative(order + 1)
             h = (gain * e / (order * TRUNCATION[stencil] * deriv)) ** (1 / (order + 1))
+            if order > 2 and not self.analytic:
+                # a kink the model cannot see: stay where the search saw a cubic
+                h = np.minimum(h, RATIO * self.trial / (order // 2))
         return np.clip(h, 1e-300, MAX_STEP * self.scale)
+
+    def _derivative(self, m: int) -> Array:
+        """The modelled |f^(m)| (m ≥ 3): f''' grown over the length l, factorially."""
+        return self.d3 * (math.factorial(m) / 6) / self.length ** (m - 3)
 
     def error(self, stencil: str, h: Array, eps: float | None = None) -> Array:
         """The error the model predicts for ``stencil`` at steps ``h`` (a bound: 3 ε_f)."""
@@ -292,7 +308,7 @@ class StepSearch:
         if order == 1:
             trunc = self.d2 * h / 2 + self.d3 * h**2 / 6
         else:
-            trunc = TRUNCATION[stencil] * self.d3 / self.length ** (order - 2) * h**order
+            trunc = TRUNCATION[stencil] * self._derivative(order + 1) * h**order
         return trunc + 3 * NOISE_GAIN[stencil] * e / h
 
 
@@ -375,7 +391,7 @@ def search_steps(
     s = variable_scales(typical, x)
     noise, f0, nfev = _noise_and_value(c, x, ctx, s)
     trial, d2, d3, central, used = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
-    return StepSearch(noise, abs(f0), trial, d2, d3, s, nfev + used, central)
+    return StepSearch(noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe)
 
 
 def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, float, int]:
