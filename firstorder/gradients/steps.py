@@ -185,7 +185,7 @@ def ladder(steps: Any) -> Array:
 # in one batched call per round. It starts a little above the balance for a cost whose
 # f''' is |C|/scale³, where f''' stands out of the noise; each round moves h to the
 # central difference's balanced step for the f''' it measured, and a component stops
-# once its balance is within [h/4, 2h]: the last round's D(h) is then the central
+# once its balance is within [h/8, 2h]: the last round's D(h) is then the central
 # gradient wherever its step is h (4 evaluations per component in all on a
 # well-scaled cost, 6 where the balance is further below, against 2 for a fixed step).
 # Gill, Murray, Saunders & Wright (1983) search with δ² the same way for the forward
@@ -218,7 +218,7 @@ FIRST = 4.0
 #: ``central`` takes the search's step when its balance is within this factor of it.
 NEAR = 2.0
 #: ... and one at most this factor below it.
-ABOVE = 4.0
+ABOVE = 8.0
 #: Rounds of the search (each one batched call over the components still moving).
 ROUNDS = 8
 #: Largest step, in units of the variable's scale.
