@@ -243,7 +243,7 @@ def run_richardson(job: Job) -> GradientResult:
     """Richardson extrapolation of central differences, ``O(h^6)`` after two levels
     (``O(h^8)`` after three on the automatic ladder).
 
-    With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 4) is taken in
+    With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
     one batched call and each component keeps the window whose expected error is least,
     as numdifftools does (:mod:`.richardson`); it needs no step search. Otherwise three
     levels from the given step.
