@@ -111,11 +111,25 @@ def _print_table(res: TaylorResult) -> None:
         print(res.fits_frame().drop(columns=["reason"]).to_string(index=False))
     print()
     print(f"{res.case} [{res.gradient}, {res.precision}]: {res.verdict.upper()} — {res.reason}")
-    if res.h_star is not None:
+    if res.h_star is not None and _has_step_error(res.gradient):
         print(f"h* = {res.h_star:.3g}: below it the backend's own error takes over r1.")
     if res.diagnosis is not None:
         print("wrong components:")
         print(res.diagnosis.to_frame().to_string(index=False))
+
+
+def _has_step_error(name: str) -> bool:
+    """Whether the backend ``name`` carries a step-dependent formula error worth an h*.
+
+    Exact backends (analytic, autodiff, reference) have no step, and the complex step
+    (accuracy ``eps^1``) is exact to round-off: for them a sentence about steps misleads.
+    """
+    from ..gradients.backends import BACKENDS
+
+    b = BACKENDS.get(name)
+    if b is None:
+        return False
+    return not b.exact and not (b.accuracy is not None and b.accuracy >= 1.0)
 
 
 def _explain(case: Any, point: Any, direction: Any, args: argparse.Namespace) -> int:

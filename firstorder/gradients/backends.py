@@ -31,6 +31,7 @@ from .finite_difference import RICHARDSON_LEVELS, run_fd, run_richardson
 from .peers import importable, run_numdifftools, run_scipy, run_scipy_differentiate
 from .reference import run_reference
 from .result import GradientResult, Job, not_applicable
+from .richardson import AUTO_LADDER
 
 __all__ = [
     "BACKENDS",
@@ -150,8 +151,9 @@ def _own() -> list[Backend]:
             "richardson",
             "extrapolation",
             2 * RICHARDSON_LEVELS,
-            f"central differences over a {RICHARDSON_LEVELS}-step ladder, Richardson "
-            "extrapolated, with an error estimate",
+            f"central differences over a ladder of steps ({AUTO_LADDER} automatic, or "
+            f"{RICHARDSON_LEVELS} from a given step), Richardson extrapolated, with an "
+            "error estimate",
             run=run_richardson,
             accuracy=6 / 7,
             stepped=True,

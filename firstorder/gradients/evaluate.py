@@ -37,7 +37,7 @@ def axis_values(
     c: Case,
     x: Array,
     h: Array,
-    shifts: Sequence[Any],
+    shifts: Sequence[Any] | Array,
     ctx: Context,
     chunk_bytes: int,
     idx: Array | None = None,
@@ -63,12 +63,18 @@ def axis_values(
     itemsize = 64 if ctx.dtype == object else ctx.dtype.itemsize
     rows = rows_per_chunk(chunk_bytes, k, n, itemsize)
     out = np.empty((k, m), dtype=ctx.dtype)
+    numeric = ctx.dtype != object
+    s = np.asarray(shifts, dtype=ctx.dtype)[:, None] if numeric else None
     for a in range(0, m, rows):
         b = min(m, a + rows)
         pts = np.empty((k, b - a, n), dtype=ctx.dtype)
         pts[...] = x
         r = np.arange(b - a)
-        for i, s in enumerate(shifts):
-            pts[i, r, cols[a:b]] = x[cols[a:b]] + s * h[a:b]
+        if s is not None:
+            # every shift of the chunk in one assignment (the same sums as one by one)
+            pts[:, r, cols[a:b]] = x[cols[a:b]] + s * h[a:b]
+        else:
+            for i, si in enumerate(shifts):
+                pts[i, r, cols[a:b]] = x[cols[a:b]] + si * h[a:b]
         out[:, a:b] = c.cost(pts.reshape(-1, n), ctx).reshape(k, b - a)
     return out

@@ -20,8 +20,9 @@ from ..case.model import Case
 from ..numbers import Array, Context, context
 from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
+from .richardson import AUTO_LADDER, richardson_ladder
 from .stencils import STENCILS, stencil_weights
-from .steps import StepSearch, rule_steps, search_steps, user_steps
+from .steps import NEAR, StepSearch, rule_steps, search_steps, user_steps
 
 __all__ = [
     "AUTO_LADDER",
@@ -36,8 +37,6 @@ __all__ = [
 #: Richardson: levels of the step ladder and the ratio between steps.
 RICHARDSON_LEVELS = 3
 RICHARDSON_RATIO = 2
-#: Levels of the automatic Richardson ladder (ratio 4, one batched call).
-AUTO_LADDER = 14
 #: The named step rules; any other step is a number or one per component.
 STEP_RULES = ("auto", "rule")
 #: Step searches by case, then by (point, precision): estimated once per point.
@@ -182,7 +181,12 @@ def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, floa
     moves them (the derivatives, and so the length scales, are the same).
     """
     if ctx.name != "mp":
-        return found.steps(name), found.noise
+        h = found.steps(name)
+        if name == "central":
+            # near the search's last step, take it: its central difference is known
+            near = (h <= NEAR * found.trial) & (h >= found.trial / NEAR)
+            h = np.where(near, found.trial, h)
+        return h, found.noise
     # The ratio of the noise levels is that of the two epsilons: formed from them, not
     # from ε_mp·|C(v)|, which underflows float64 where C(v) = 0 (a step of 0).
     ratio = float(ctx.eps) / float(np.finfo(np.float64).eps)
@@ -195,7 +199,10 @@ def run_fd(name: str) -> Callable[[Job], GradientResult]:
     def run(job: Job) -> GradientResult:
         order = STENCILS[name][1]
         st = _resolve(job, name, order)
-        values, nfev = _fd_values(job.case, st.x, st.h, name, st.ctx, job.chunk_bytes)
+        if name == "central" and st.nfev and st.ctx.name != "mp":
+            values, nfev = _central_from_search(job, st)
+        else:
+            values, nfev = _fd_values(job.case, st.x, st.h, name, st.ctx, job.chunk_bytes)
         estimate = None
         if st.search is not None:
             h64 = np.asarray(st.ctx.to_float(st.h), dtype=np.float64)
@@ -214,17 +221,37 @@ def run_fd(name: str) -> Callable[[Job], GradientResult]:
     return run
 
 
+def _central_from_search(job: Job, st: _Steps) -> tuple[Array, int]:
+    """The central gradient right after a search: its last round's differences where the
+    step is that round's, two evaluations per component elsewhere."""
+    assert st.search is not None and st.search.central is not None
+    ctx = st.ctx
+    known = st.search.central.astype(ctx.dtype)
+    same = (st.h == st.search.trial.astype(ctx.dtype)) & np.isfinite(known)
+    values = known.copy()
+    idx = np.flatnonzero(~same)
+    if len(idx):
+        half = ctx.dtype.type(0.5)
+        shifts = np.array([-1, 1], dtype=ctx.dtype)
+        f = axis_values(job.case, st.x, st.h[idx], shifts, ctx, job.chunk_bytes, idx)
+        # the weights in the central stencil's order: the same sums as _fd_values
+        values[idx] = (-half * f[0] + half * f[1]) / st.h[idx]
+    return values, 2 * len(idx)
+
+
 def run_richardson(job: Job) -> GradientResult:
     """Richardson extrapolation of central differences, ``O(h^6)`` after two levels
     (``O(h^8)`` after three on the automatic ladder).
 
     With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
-    one batched call and each component keeps the window of three levels whose error
-    estimate is least, as numdifftools does; otherwise three levels from the given step.
+    one batched call and each component keeps the window whose expected error is least,
+    as numdifftools does (:mod:`.richardson`); it needs no step search. Otherwise three
+    levels from the given step.
     """
+    if job.step is None or (isinstance(job.step, str) and job.step == "auto"):
+        ctx = context(job.precision, job.dps)
+        return richardson_ladder(job, ctx, ctx.asarray(job.point))
     st = _resolve(job, "richardson", 2 * RICHARDSON_LEVELS)
-    if st.search is not None:
-        return _richardson_ladder(job, st)
     ctx, x, h0 = st.ctx, st.x, st.h
     r = RICHARDSON_RATIO
     table: list[list[Array]] = []
@@ -254,66 +281,3 @@ def run_richardson(job: Job) -> GradientResult:
         error_estimate=estimate,
         step_rule=st.rule,
     )
-
-
-def _richardson_ladder(job: Job, st: _Steps) -> GradientResult:
-    assert st.search is not None and st.noise is not None
-    ctx, x, found = st.ctx, st.x, st.search
-    # From the variable's scale (or 4⁶ times the modelled order-6 step, if less) down
-    # by 4^13 ≈ 7·10⁷, in one call.
-    h6 = np.asarray(ctx.to_float(_auto_steps(found, "central6", ctx)[0]), dtype=np.float64)
-    top = np.minimum(2 * np.maximum(found.scale, found.trial), 4.0**6 * h6)
-    quarter = [4.0**-k for k in range(AUTO_LADDER)]
-    shifts = [*quarter, *(-t for t in quarter)]
-    cshift = [ctx.const(repr(t)) for t in shifts] if ctx.name == "mp" else shifts
-    top_c = ctx.asarray(top) if ctx.name == "mp" else top.astype(ctx.dtype)
-    with np.errstate(all="ignore"):
-        f = axis_values(job.case, x, top_c, cshift, ctx, job.chunk_bytes)
-    k = AUTO_LADDER
-    # Divide by the representable spread (x + h) − (x − h), not by 2h.
-    spread = np.stack([(x + t * top_c) - (x - t * top_c) for t in cshift[:k]])
-    h = np.asarray(ctx.to_float(spread), dtype=np.float64) / 2
-    with np.errstate(all="ignore"):
-        table = [(f[:k] - f[k:]) / spread]
-        for level in range(1, 4):
-            prev = table[-1]
-            table.append(prev[1:] + (prev[1:] - prev[:-1]) / (4 ** (2 * level) - 1))
-    # Both the O(h^6) and the O(h^8) windows compete, each judged by its error.
-    values = np.concatenate([table[2], table[3]])
-    judged = np.concatenate(
-        [_judged(table, 2, h, st.noise, ctx), _judged(table, 3, h, st.noise, ctx)]
-    )
-    best = np.argmin(judged, axis=0)
-    big = np.where(best < len(table[2]), best, best - len(table[2]))
-    cols = np.arange(x.shape[0])
-    return GradientResult(
-        values=values[best, cols],
-        nfev=2 * k * x.shape[0] + st.nfev,
-        steps=np.asarray(top * 4.0 ** -big.astype(np.float64)),
-        backend="richardson",
-        precision=job.precision,
-        dps=ctx.dps,
-        error_estimate=judged[best, cols],
-        step_rule="auto",
-    )
-
-
-def _judged(table: list[Array], level: int, h: Array, noise: float, ctx: Context) -> Array:
-    """Error of each window of Richardson ``level`` (order ``2·level + 2``), per component.
-
-    Truncation: the window's change to the next window down (the lowest window, which
-    has none, takes the change from the level below). Noise: about 1.1 ε_f over the
-    smallest step of the window, taken at three sigma. A change that cancels by chance
-    must not pass for a small error, so a window is also judged by the one above it,
-    scaled down by the order.
-    """
-    r, below = table[level], table[level - 1]
-    with np.errstate(all="ignore"):
-        change = np.concatenate([r[:-1] - r[1:], r[-1:] - below[-1:]])
-        trunc = np.abs(np.asarray(ctx.to_float(change), dtype=np.float64))
-        # A step below the spacing of x leaves no spread: an infinite error.
-        err = trunc + 3 * 1.1 * noise / h[level:]
-    err = np.where(np.isfinite(err), err, np.inf)
-    p = 4.0 ** (2 * level + 2)
-    above = np.concatenate([err[:1] * p, err[:-1]]) / p
-    return np.maximum(err, above)

@@ -150,3 +150,16 @@ def test_taylor_inconclusive_exits_3(tmp_path):
     res = run_cli("taylor", "huge_offset", cwd=tmp_path)
     assert res.returncode == 3, res.stdout + res.stderr
     assert "INCONCLUSIVE" in res.stdout
+
+
+def test_taylor_says_nothing_about_steps_for_exact_backends(tmp_path):
+    # analytic and the complex step (exact to round-off) have no step error; autodiff
+    # too where JAX is installed. A finite difference does: its h* is printed.
+    exact = ["analytic", "complex-step"] + (["autodiff"] if "autodiff" in fo.BACKENDS else [])
+    for backend in exact:
+        res = run_cli("taylor", "rosenbrock", "--gradient", backend, cwd=tmp_path)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "h* =" not in res.stdout, backend
+    res = run_cli("taylor", "rosenbrock", "--gradient", "forward", cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "h* =" in res.stdout
