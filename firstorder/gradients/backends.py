@@ -323,10 +323,13 @@ def gradient(
         ``"float64"``, ``"float32"`` or ``"mp"``. The complex step always computes in
         complex128 from the float64 point, ``reference`` always in mp at ``dps``.
     step
-        A positive step, scalar or one per component, overriding the default
-        ``eps^(1/(p+1)) · max(1, |v_j|)`` (``1e-20 · max(1, |v_j|)`` for the complex
-        step; the largest step of the ladder for ``richardson``). Ignored by
-        ``analytic`` and ``reference``, which choose their own.
+        ``"auto"`` (the default, also for None): each component's step from the
+        measured noise of the cost and its measured higher derivative (see
+        :mod:`firstorder.gradients.steps`); ``"rule"``: SciPy's fixed
+        ``eps^(1/(p+1)) · max(1, |v_j|)``; or a positive step, scalar or one per
+        component (the largest step of the ladder for ``richardson``). The complex step
+        uses ``1e-20 · max(1, |v_j|)`` unless given one. Ignored by ``analytic`` and
+        ``reference``, which choose their own.
     dps
         Digits of the ``mp`` context and of ``reference``.
     chunk_bytes
