@@ -33,7 +33,9 @@ def mutation_markdown(result: MutationResult) -> str:
     lines = [
         "# Mutation testing of the Taylor verdicts",
         "",
-        "Faults are injected into each case's analytic gradient at x0; a mutant is "
+        "Faults are injected into each case's analytic gradient at x0 (and, for "
+        "`scale-perturbed`, the largest component ×(1 + 1e-6) at a seeded point near x0, "
+        "where no component is special); a mutant is "
         "*detected* when the Taylor test's verdict is `fail` and *located* when the "
         "named components are the faulty ones. `rel_error` is ‖g_mutant − g‖∞ / ‖g‖∞. "
         "The detector tests along the descent direction of the gradient under test and a "
@@ -41,6 +43,12 @@ def mutation_markdown(result: MutationResult) -> str:
         "cannot resolve at all (its predicted clean window is too short): the harness "
         "says so instead of passing the mutant; `largest_missed_resolvable` leaves those "
         "out.",
+        "",
+        "Regenerate with `python -m firstorder mutate --name mutation --jobs 2` at the "
+        "repository root (every case, float64 and mp; `reports/README.md` says how "
+        "long it takes). The kept report is this summary, "
+        "`detection.csv` and `false_alarms.csv`; `mutation.csv` (one row per mutant) "
+        "is regenerated, not kept.",
         "",
         "## Detection and location per fault",
         "",

@@ -10,9 +10,11 @@ points, must never fail (false alarms).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -528,18 +530,66 @@ def mutate(
         for p in precisions
         if p != "mp" or c.dim <= mp_max_dim
     ]
-    stream = (
-        map(run_mutation_task, tasks)
-        if executor is None
-        else executor.map(run_mutation_task, tasks)
-    )
+    if progress is not None and tasks:
+        progress(0, len(tasks), tasks[0].label)  # the bar (and the task count) at once
+    weights = None
+    if executor is not None:
+        by_name = {c.name: c for c in picked}
+        weights = [_task_weight(by_name[_task_name(t)], t.precision, dps) for t in tasks]
+    outs = _run_tasks(tasks, weights, executor, progress)
     rows: list[dict[str, Any]] = []
     alarms: list[dict[str, Any]] = []
     skipped: dict[str, None] = {}
-    for done, (task, out) in enumerate(zip(tasks, stream, strict=True), start=1):
+    for out in outs:  # in task order, however they were scheduled
         rows += out.mutants
         alarms.append(out.alarms)
         skipped.update(dict.fromkeys(out.skipped))
-        if progress is not None:
-            progress(done, len(tasks), task.label)
     return MutationResult(pd.DataFrame(rows), pd.DataFrame(alarms), tuple(skipped))
+
+
+def _run_tasks(
+    tasks: list[MutationTask],
+    weights: list[float] | None,
+    executor: Executor | None,
+    progress: Callable[[int, int, str], None] | None,
+) -> list[TaskOutput]:
+    """Every task's output, in task order.
+
+    On an executor the tasks go out largest first, so that the one mp task a hundred
+    times dearer than the rest (an 11-parameter sum of 260 exponentials) does not
+    start last and leave one worker alone with it.
+    """
+    total = len(tasks)
+    if executor is None or weights is None:
+        outs = []
+        for done, task in enumerate(tasks, start=1):
+            outs.append(run_mutation_task(task))
+            if progress is not None:
+                progress(done, total, task.label)
+        return outs
+    order = sorted(range(total), key=lambda k: -weights[k])
+    futures = {executor.submit(run_mutation_task, tasks[k]): k for k in order}
+    results: dict[int, TaskOutput] = {}
+    for done, fut in enumerate(as_completed(futures), start=1):
+        k = futures[fut]
+        results[k] = fut.result()
+        if progress is not None:
+            progress(done, total, tasks[k].label)
+    return [results[k] for k in range(total)]
+
+
+def _task_name(task: MutationTask) -> str:
+    return task.case if isinstance(task.case, str) else task.case.name
+
+
+def _task_weight(c: Case, precision: str, dps: int) -> float:
+    """A rough cost of the task: one batched cost evaluation in its precision, times
+    the sweeps of a bisection (about log2 n); mp tasks outweigh float ones."""
+    cx = context(precision, dps if precision == "mp" else None)
+    pts = cx.asarray(np.repeat(c.point()[None, :], 8, axis=0))
+    start = time.perf_counter()
+    # only an estimate: a cost that fails here fails in its task, which reports it
+    with np.errstate(all="ignore"), contextlib.suppress(Exception):
+        c.cost(pts, cx)
+    took = time.perf_counter() - start
+    return took * (2 + np.log2(max(c.dim, 1))) + (1.0 if precision == "mp" else 0.0)
