@@ -75,16 +75,20 @@ def run_cli(
     )
 
 
-def default_sigint() -> None:
-    """``preexec_fn`` for a child that a test interrupts: Ctrl-C raises there.
+def interruptible(*args: str) -> list[str]:
+    """``python *args`` as a command whose Ctrl-C raises, however it was started.
 
     A shell that runs a job in the background (`&`, `nohup`) starts it with SIGINT
     ignored, and children inherit that; Python then installs no KeyboardInterrupt
-    handler, so the test's SIGINT would do nothing.
+    handler, so the test's SIGINT would do nothing. The command restores SIGINT and
+    then execs Python: unlike a ``preexec_fn``, this needs no fork of the test process
+    (where JAX, once imported, warns that a fork may deadlock).
     """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    code = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+    )
+    return [sys.executable, "-c", code, *args]
 
 
 @contextlib.contextmanager

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from fo_support import default_sigint, run_cli, sigint_ignored
+from fo_support import interruptible, run_cli, sigint_ignored
 
 from firstorder.report.runfolder import RunFolder
 
@@ -163,12 +162,11 @@ def _start_slow_run(tmp_path: Path, out: Path, name: str) -> subprocess.Popen:
     # started as `nohup` or `&` would start it (SIGINT ignored): the child restores it
     with sigint_ignored():
         return subprocess.Popen(
-            [sys.executable, "-m", "firstorder", "run", *args, "--out", str(out), "--name", name],
+            interruptible("-m", "firstorder", "run", *args, "--out", str(out), "--name", name),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=default_sigint,
         )
 
 

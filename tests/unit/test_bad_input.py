@@ -11,14 +11,13 @@ import errno
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fo_support import default_sigint, run_cli
+from fo_support import interruptible, run_cli
 
 import firstorder as fo
 from firstorder.cli import main
@@ -349,25 +348,15 @@ def test_interrupted_bench_leaves_earlier_reports_intact(tmp_path: Path, sig: in
     assert first.returncode == 0, first.stderr
     latest = os.readlink(out / "latest")
     kept = {p: p.read_bytes() for p in (out / latest).iterdir()}
+    sizes = ["--sizes", "10,100,1000,10000,100000", "--repeats", "50"]
     with subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "firstorder",
-            "bench",
-            "--case",
-            "ext_rosenbrock",
-            "--sizes",
-            "10,100,1000,10000,100000",
-            "--repeats",
-            "50",
-            "--out",
-            str(out),
-        ],
+        # even when this runs under `nohup` or `&`, SIGINT interrupts the child
+        interruptible(
+            "-m", "firstorder", "bench", "--case", "ext_rosenbrock", *sizes, "--out", str(out)
+        ),
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=default_sigint,  # even when this runs under `nohup` or `&`
     ) as proc:
         # wait until it has started measuring, then interrupt
         assert proc.stderr is not None
