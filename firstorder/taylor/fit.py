@@ -59,8 +59,8 @@ EXPECTED = {"r0": 1, "r1": 2, "r2": 3}
 def t_quantile(df: int, p: float = 0.975) -> float:
     """Quantile ``p`` of Student's t distribution with ``df`` degrees of freedom.
 
-    Computed from the regularized incomplete beta function (mpmath) by bisection, so
-    SciPy is not needed.
+    Computed from the regularized incomplete beta function (mpmath) by Newton's
+    method, so SciPy is not needed.
 
     Parameters
     ----------
@@ -76,21 +76,35 @@ def t_quantile(df: int, p: float = 0.975) -> float:
     """
     mp = mpmath.MPContext()
     mp.dps = 20
+    nu = mp.mpf(df)
+    # log of the density's constant Γ((ν+1)/2) / (√(νπ) Γ(ν/2))
+    log_c = mp.loggamma((nu + 1) / 2) - mp.loggamma(nu / 2) - mp.log(nu * mp.pi) / 2
 
     def cdf(t: float) -> float:
         x = df / (df + t * t)
-        return float(1 - 0.5 * mp.betainc(df / 2, 0.5, 0, x, regularized=True))
+        return float(1 - 0.5 * mp.betainc(nu / 2, 0.5, 0, x, regularized=True))
 
-    lo, hi = 0.0, 1.0
-    while cdf(hi) < p:
-        hi *= 2
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        if cdf(mid) < p:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    def pdf(t: float) -> float:
+        return float(mp.exp(log_c - (nu + 1) / 2 * mp.log1p(t * t / nu)))
+
+    # Newton's method on the cdf from the Cornish–Fisher expansion about the normal
+    # quantile (exact for ν = 1 and 2): two or three incomplete-beta evaluations
+    # instead of eighty for bisection; a step that would leave t > 0 is halved.
+    z = float(mp.sqrt(2) * mp.erfinv(2 * p - 1))
+    if df == 1:
+        t = math.tan(math.pi * (p - 0.5))
+    elif df == 2:
+        t = (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    else:
+        t = z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+    for _ in range(50):
+        step = (cdf(t) - p) / pdf(t)
+        while step >= t:
+            step /= 2
+        t -= step
+        if abs(step) <= 1e-13 * t:  # the cdf in float64 resolves no more
+            break
+    return t
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -18,6 +19,17 @@ def test_t_quantile_matches_known_values():
     assert t_quantile(2) == pytest.approx(4.30265273, rel=1e-7)
     assert t_quantile(10) == pytest.approx(2.22813885, rel=1e-7)
     assert t_quantile(10_000) == pytest.approx(1.95996398, rel=1e-3)
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 7, 30, 150])
+@pytest.mark.parametrize("p", [0.6, 0.975, 0.995])
+def test_t_quantile_inverts_the_cdf(df, p):
+    # the cdf at the quantile, to 30 digits: p back to the float64 cdf's resolution
+    mp = mpmath.MPContext()
+    mp.dps = 30
+    t = mp.mpf(t_quantile(df, p))
+    cdf = 1 - mp.betainc(mp.mpf(df) / 2, 0.5, 0, df / (df + t * t), regularized=True) / 2
+    assert abs(cdf - p) < 1e-13
 
 
 def test_pure_power_fits_exactly():
