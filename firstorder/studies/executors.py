@@ -133,17 +133,53 @@ def _dask_pool(address: str) -> Iterator[Pool]:
     try:
         info = client.scheduler_info()
         threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
-        yield Pool(
-            client.get_executor(),
-            workers=max(1, threads),
-            kind="dask",
-            address=address,
-            everywhere=client.run,
-        )
+        paused = _pause_profilers(client)
+        try:
+            yield Pool(
+                client.get_executor(),
+                workers=max(1, threads),
+                kind="dask",
+                address=address,
+                everywhere=client.run,
+            )
+        finally:
+            if paused:
+                with contextlib.suppress(Exception):
+                    client.run(_profilers, False)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+#: The Dask worker's periodic callbacks of its statistical profiler.
+_PROFILER = ("profile", "profile-cycle")
+
+
+def _profilers(pause: bool, dask_worker: Any = None) -> bool:
+    """Pause (or resume) a Dask worker's statistical profiler; True if it was running.
+
+    Every 10 ms it walks the running thread's stack under the interpreter lock; with
+    firstorder's deep pure-Python stacks (mp arithmetic) that cost 45% more CPU per
+    task in the default run (90 s against 62 s serially, 70 s with it paused).
+    """
+    callbacks = getattr(dask_worker, "periodic_callbacks", {})
+    profilers = [pc for key in _PROFILER if (pc := callbacks.get(key)) is not None]
+    running = any(pc.is_running() for pc in profilers)
+    for pc in profilers:
+        if pause:
+            pc.stop()
+        else:
+            pc.start()
+    return running
+
+
+def _pause_profilers(client: Any) -> bool:
+    """Pause the profilers of the run's workers (resumed when the pool closes)."""
+    try:
+        return any(client.run(_profilers, True).values())
+    except Exception:  # noqa: BLE001 - an old or unusual worker: run with its profiler
+        return False
 
 
 def _cost(task: Task) -> int:

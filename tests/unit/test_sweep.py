@@ -256,3 +256,34 @@ def test_an_abandoned_process_pool_stops_its_workers_at_once():
     for p in procs:
         p.join(timeout=10)
     assert not any(p.is_alive() for p in procs)
+
+
+def test_dask_worker_profilers_are_paused_for_the_run_and_resumed():
+    from firstorder.studies.executors import _profilers
+
+    class Callback:
+        def __init__(self) -> None:
+            self.running = True
+
+        def is_running(self) -> bool:
+            return self.running
+
+        def stop(self) -> None:
+            self.running = False
+
+        def start(self) -> None:
+            self.running = True
+
+    class Worker:
+        periodic_callbacks = {
+            "profile": Callback(),
+            "profile-cycle": Callback(),
+            "other": Callback(),
+        }
+
+    w = Worker()
+    assert _profilers(True, dask_worker=w) is True
+    assert [pc.running for pc in w.periodic_callbacks.values()] == [False, False, True]
+    assert _profilers(False, dask_worker=w) is False
+    assert all(pc.running for pc in w.periodic_callbacks.values())
+    assert _profilers(True, dask_worker=object()) is False  # a worker without a profiler
