@@ -275,11 +275,9 @@ def test_dask_worker_profilers_are_paused_for_the_run_and_resumed():
             self.running = True
 
     class Worker:
-        periodic_callbacks = {
-            "profile": Callback(),
-            "profile-cycle": Callback(),
-            "other": Callback(),
-        }
+        def __init__(self) -> None:
+            names = ("profile", "profile-cycle", "other")
+            self.periodic_callbacks = {name: Callback() for name in names}
 
     w = Worker()
     assert _profilers(True, dask_worker=w) is True
