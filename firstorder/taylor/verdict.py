@@ -39,7 +39,7 @@ import numpy as np
 from ..numbers import Array
 from ..vocab import Verdict
 from .detection import Detection
-from .fit import FAIL_TOL, MIN_DECADES, PASS_TOL, SAFETY, Fit, LogLogFit, local_orders
+from .fit import FAIL_TOL, MIN_DECADES, PASS_TOL, SAFETY, Fit, LogLogFit, _digits, local_orders
 from .remainders import Floors, Samples
 
 __all__ = ["RESOLVABLE", "Evidence", "Judged", "judge", "predicted_decades"]
@@ -212,8 +212,9 @@ def symmetric_remainder_decides(verdict: Verdict, reason: str, ev: Evidence) -> 
         )
     if verdict == "pass" and fit1.order_ci[1] < fit1.expected_order:
         lo, hi = fit1.order_ci
+        k = max(3, _digits(lo, hi, fit1.expected_order))  # never `2.000 [2.000, 2.000]`
         return "pass", (
-            f"r1 falls at order {fit1.order:.3f} [{lo:.3f}, {hi:.3f}], just short of 2: "
+            f"r1 falls at order {fit1.order:.{k}f} [{lo:.{k}f}, {hi:.{k}f}], just short of 2: "
             "higher-order terms, not an error (s1 rules out any error above its bound)."
         )
     return verdict, reason

@@ -89,3 +89,16 @@ def test_plateau_floor_on_synthetic_remainders():
     # A wrong gradient's order-1 tail |e h| is signal, not plateau.
     tail = 1e-3 * h + h**2
     assert plateau_floor(h, tail) == tail[-3]
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "digits"), [(1.9, 2.1, 2), (1.997, 1.999, 3), (1.99962, 1.99981, 4)]
+)
+def test_an_interval_that_excludes_the_order_is_printed_with_the_decimals_that_show_it(
+    lo, hi, digits
+):
+    from firstorder.taylor.fit import _digits
+
+    k = _digits(lo, hi, 2)
+    assert k == digits
+    assert not (float(f"{lo:.{k}f}") <= 2 <= float(f"{hi:.{k}f}")) or lo <= 2 <= hi
