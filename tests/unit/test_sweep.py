@@ -242,12 +242,17 @@ def test_timing_compares_task_time_with_wall_time(serial):
 
 
 def test_an_abandoned_process_pool_stops_its_workers_at_once():
+    import os
     import time
 
     from firstorder.studies.executors import open_pool
 
     with pytest.raises(KeyboardInterrupt), open_pool(jobs=2) as pool:
         assert pool.executor is not None
+        # both workers up and idle first: a process still starting is not yet running
+        for _ in range(100):
+            if len({f.result() for f in [pool.executor.submit(os.getpid) for _ in range(8)]}) == 2:
+                break
         futures = [pool.executor.submit(time.sleep, 60) for _ in range(2)]
         while not all(f.running() for f in futures):
             time.sleep(0.05)
