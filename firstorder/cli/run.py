@@ -83,6 +83,12 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help=f"largest dim for finite differences in mp (default {DEFAULT_MP_MAX_DIM})",
     )
+    _add_where_options(p)
+    p.set_defaults(func=run_command)
+
+
+def _add_where_options(p: argparse.ArgumentParser) -> None:
+    """Where the run executes, where it writes, and what it compares with."""
     ex = p.add_mutually_exclusive_group()
     ex.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
     ex.add_argument(
@@ -108,7 +114,6 @@ def add_parser(sub: Any) -> None:
         "run.json records this run's speed-up over it, measured, as timing.vs_baseline",
     )
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
-    p.set_defaults(func=run_command)
 
 
 def _arguments(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
