@@ -103,10 +103,9 @@ def _order_text(test: Mapping[Any, Any]) -> str:
     return f"— {verdict}" if verdict in ("pass", "fail") else verdict
 
 
-def _worst(tests: pd.DataFrame) -> Mapping[Any, Any]:
+def _worst(rows: list[dict[str, Any]]) -> Mapping[Any, Any]:
     """The worst test of a cell: worst verdict, then the judged order farthest off (the
-    first such row); on plain rows, as a pandas apply per cell cost seconds per report."""
-    rows = tests.to_dict("records")
+    first such row)."""
     rank = min(RANK.get(r["verdict"], -1) for r in rows)
     worst = [r for r in rows if RANK.get(r["verdict"], -1) == rank]
 
@@ -117,13 +116,22 @@ def _worst(tests: pd.DataFrame) -> Mapping[Any, Any]:
     return max(worst, key=off)
 
 
-def _cell_text(tests: pd.DataFrame) -> str:
+def _cell_text(rows: list[dict[str, Any]]) -> str:
     """One summary cell: the worst test's judged r1 order [CI] and verdict, with a tally."""
-    row = _worst(tests)
+    row = _worst(rows)
     verdict = str(row["verdict"])
-    counts = tests["verdict"].value_counts()
-    tally = f" {counts[verdict]}/{len(tests)}" if len(counts) > 1 else ""
+    same = sum(r["verdict"] == verdict for r in rows)
+    tally = f" {same}/{len(rows)}" if same < len(rows) else ""
     return _order_text(row) + tally
+
+
+def _cell_tests(tests: pd.DataFrame) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """The tests of each (case, backend, precision) cell as plain rows, in one pass (a
+    table of a few hundred cells built from per-cell frames cost seconds per report)."""
+    cells: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in tests.to_dict("records"):
+        cells.setdefault((row["case"], row["backend"], row["precision"]), []).append(row)
+    return cells
 
 
 def _cells(result: RunResult) -> list[tuple[str, str]]:
@@ -152,7 +160,7 @@ def orders_table(result: RunResult) -> pd.DataFrame:
     """
     tests = result.tests
     cells = _cells(result)
-    parts = _parts(tests, ["case", "backend", "precision"])
+    parts = _cell_tests(tests)
     rows = []
     for _, c in result.cases.iterrows():
         row: dict[str, Any] = {"case": c["name"], "dim": int(c["dim"])}
@@ -170,7 +178,7 @@ def overview_cells(result: RunResult) -> tuple[list[str], list[tuple[str, str]],
     tests = result.tests
     cells = _cells(result)
     cases = [str(c) for c in result.cases["name"]]
-    parts = _parts(tests, ["case", "backend", "precision"])
+    parts = _cell_tests(tests)
     rows = []
     for case in cases:
         for b, p in cells:
