@@ -31,7 +31,10 @@ __all__ = [
     "complex_steps",
     "ecnoise",
     "ladder",
+    "noise_from_values",
     "noise_level",
+    "noise_offsets",
+    "noise_points",
     "rule_steps",
     "search_steps",
     "sweep_ladder",
@@ -401,21 +404,41 @@ def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, 
     one call: too large a step leaves the smooth part in the table, too small a one
     leaves only repeated values; the least estimate is the noise (at least eps·|C|).
     """
-    signs, t = _noise_line(x.shape[0])
-    line = (x + t * (signs * s)).astype(ctx.dtype)
+    line = noise_points(x, s, ctx)
     with np.errstate(all="ignore"):
-        fl = np.asarray(c.cost(line, ctx), dtype=np.float64).reshape(-1, NOISE_POINTS)
-        levels = ecnoise(fl)
+        noise, f0 = noise_from_values(c.cost(line, ctx), float(ctx.eps))
+    return noise, f0, len(line)
+
+
+def noise_points(x: Array, s: Array, ctx: Context) -> Array:
+    """The points of the noise line through ``x`` (scales ``s``), shape ``(63, n)``."""
+    signs, t = _noise_line(x.shape[0])
+    return (x + t * (signs * s)).astype(ctx.dtype)
+
+
+def noise_offsets(n: int) -> Array:
+    """The noise line's offsets in units of the variables' scales, shape ``(63, n)``:
+    ``x + noise_offsets(n) * s`` are :func:`noise_points` (read-only, cached)."""
+    signs, t = _noise_line(n)
+    out = t * signs
+    out.flags.writeable = False
+    return out
+
+
+def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
+    """ε_f and C(x) from the cost at :func:`noise_points` (at least ``eps·|C(x)|``)."""
+    fl = np.asarray(values, dtype=np.float64).reshape(-1, NOISE_POINTS)
     f0 = float(fl[0, NOISE_POINTS // 2])
-    found = levels[np.isfinite(levels) & (levels > 0)]
+    # a handful of tables: plain floats beat numpy calls on arrays this small
+    found = [t for t in ecnoise(fl).tolist() if t > 0 and math.isfinite(t)]
     level = 0.0
-    if found.size:
+    if found:
         # The least table is free of the smooth part, but the least of several noisy
         # estimates is biased low: pool the variances of the tables that agree with it.
-        pool = found[found <= POOL * found.min()]
-        level = float(np.sqrt(np.mean(pool * pool)))
-    noise = max(level, float(ctx.eps) * abs(f0), 1e-300)
-    return noise, f0, len(t)
+        least = POOL * min(found)
+        pool = [t * t for t in found if t <= least]
+        level = math.sqrt(sum(pool) / len(pool))
+    return max(level, eps * abs(f0), 1e-300), f0
 
 
 @functools.lru_cache(maxsize=8)
