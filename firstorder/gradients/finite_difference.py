@@ -20,7 +20,7 @@ from ..case.model import Case
 from ..numbers import Array, Context, context
 from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
-from .richardson import AUTO_LADDER, richardson_ladder
+from .richardson import AUTO_LADDER, FULL_LADDER_MAX_N, richardson_ladder, short_ladder
 from .stencils import STENCILS, stencil_weights
 from .steps import NEAR, StepSearch, rule_steps, search_steps, user_steps
 
@@ -250,7 +250,11 @@ def run_richardson(job: Job) -> GradientResult:
     """
     if job.step is None or (isinstance(job.step, str) and job.step == "auto"):
         ctx = context(job.precision, job.dps)
-        return richardson_ladder(job, ctx, ctx.asarray(job.point))
+        x = ctx.asarray(job.point)
+        if x.shape[0] > FULL_LADDER_MAX_N and ctx.name != "mp":
+            found, used = step_search(job.case, x, job.precision, job.chunk_bytes)
+            return short_ladder(job, ctx, x, found, used)
+        return richardson_ladder(job, ctx, x)
     st = _resolve(job, "richardson", 2 * RICHARDSON_LEVELS)
     ctx, x, h0 = st.ctx, st.x, st.h
     r = RICHARDSON_RATIO

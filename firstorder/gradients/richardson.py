@@ -31,9 +31,15 @@ import numpy as np
 from ..numbers import Array, Context
 from .evaluate import CACHE_CHUNK_BYTES, axis_values
 from .result import GradientResult, Job
-from .steps import noise_from_values, noise_level, noise_offsets, variable_scales
+from .steps import (
+    StepSearch,
+    noise_from_values,
+    noise_level,
+    noise_offsets,
+    variable_scales,
+)
 
-__all__ = ["AUTO_LADDER", "LADDER_RATIO", "richardson_ladder"]
+__all__ = ["AUTO_LADDER", "FULL_LADDER_MAX_N", "LADDER_RATIO", "richardson_ladder", "short_ladder"]
 
 #: Levels of the automatic ladder, and the ratio between its steps.
 AUTO_LADDER = 36
@@ -52,6 +58,11 @@ _QUARTILES = np.array([[0.25], [0.5], [0.75]])
 _NOISE_TERMS = np.array([EXPECTED_NOISE, BOUND_NOISE])[:, None, None]
 #: The noise line and the ladder go to the cost in one call up to this many bytes.
 FUSED_BYTES = 4 * CACHE_CHUNK_BYTES
+#: Above this n the ladder is short, placed by the step search (:func:`short_ladder`).
+FULL_LADDER_MAX_N = 64
+#: Levels of the short ladder, and its top in units of the search's ``central6`` step.
+SHORT_LADDER = 16
+SHORT_TOP = 2.0**13
 
 
 def richardson_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
@@ -63,17 +74,7 @@ def richardson_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
     s = variable_scales(job.case.typical, x).astype(ctx.dtype, copy=False)
     f, moved, noise, used = _ladder_values(job, ctx, x, s)
     with np.errstate(all="ignore"):
-        # Divide by the representable spread (x + h) − (x − h), not by 2h.
-        spread = moved[:k] - moved[k:]
-        d = (f[:k] - f[k:]) / spread
-        if np.isfinite(d).all():
-            # every window and its change in one product (a non-finite difference
-            # would spread through the zero weights: the table keeps it local)
-            both = _window_weights(k) @ d
-            values, change = both[: len(both) // 2], both[len(both) // 2 :]
-        else:
-            values, change = _table(d)
-        h = np.divide(spread, 2, dtype=np.float64)
+        values, change, h = _windows(f, moved, k)
         best, cols, bound = _choose(values, change, h, noise)
     return GradientResult(
         values=values[best, cols].astype(ctx.dtype, copy=False),
@@ -85,6 +86,54 @@ def richardson_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
         error_estimate=bound,
         step_rule="auto",
     )
+
+
+def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int) -> GradientResult:
+    """The automatic Richardson gradient at large n: :data:`SHORT_LADDER` steps placed by
+    the step search ``found`` (which took ``used`` evaluations now; 0 when reused).
+
+    Each evaluation costs O(n) there, so the full ladder's 72 per component would be
+    most of the time: the third derivative and length scale the search measured
+    predict the step of the ``O(h^6)`` balance (``central6``'s), and the ladder spans
+    16 times above it to 8 below (never above twice the variable's scale): 16
+    evaluations per component.
+    """
+    n = x.shape[0]
+    k = SHORT_LADDER
+    top = np.minimum(SHORT_TOP * found.steps("central6"), LADDER_TOP * found.scale)
+    top = top.astype(ctx.dtype)
+    shifts = _shifts(k, ctx.dtype)
+    moved = x + shifts[:, None] * top
+    with np.errstate(all="ignore"):
+        f = axis_values(job.case, x, top, shifts, ctx, job.chunk_bytes)
+        values, change, h = _windows(f, moved, k)
+        best, cols, bound = _choose(values, change, h, found.noise)
+    return GradientResult(
+        values=values[best, cols].astype(ctx.dtype, copy=False),
+        nfev=2 * k * n + used,
+        steps=h[_layout(k)[2][best], cols],
+        backend="richardson",
+        precision=job.precision,
+        dps=ctx.dps,
+        error_estimate=bound,
+        step_rule="auto",
+    )
+
+
+def _windows(f: Array, moved: Array, k: int) -> tuple[Array, Array, Array]:
+    """The windows, their changes and the steps (float64) of a ladder of k steps from
+    the cost ``f`` at the moved coordinates ``moved`` (both ``(2k, n)``)."""
+    # Divide by the representable spread (x + h) - (x - h), not by 2h.
+    spread = moved[:k] - moved[k:]
+    d = (f[:k] - f[k:]) / spread
+    if np.isfinite(d).all():
+        # every window and its change in one product (a non-finite difference
+        # would spread through the zero weights: the table keeps it local)
+        both = _window_weights(k) @ d
+        values, change = both[: len(both) // 2], both[len(both) // 2 :]
+    else:
+        values, change = _table(d)
+    return values, change, np.divide(spread, 2, dtype=np.float64)
 
 
 def _ladder_values(job: Job, ctx: Context, x: Array, s: Array) -> tuple[Array, Array, float, int]:
