@@ -74,8 +74,8 @@ def richardson_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
     s = variable_scales(job.case.typical, x).astype(ctx.dtype, copy=False)
     f, moved, noise, used = _ladder_values(job, ctx, x, s)
     with np.errstate(all="ignore"):
-        values, change, h = _windows(f, moved, k)
-        best, cols, bound = _choose(values, change, h, noise)
+        values, change, h, finite = _windows(f, moved, k)
+        best, cols, bound = _choose(values, change, h, noise, finite)
     return GradientResult(
         values=values[best, cols].astype(ctx.dtype, copy=False),
         nfev=2 * k * n + used,
@@ -106,8 +106,8 @@ def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int)
     moved = x + shifts[:, None] * top
     with np.errstate(all="ignore"):
         f = axis_values(job.case, x, top, shifts, ctx, job.chunk_bytes)
-        values, change, h = _windows(f, moved, k)
-        best, cols, bound = _choose(values, change, h, found.noise)
+        values, change, h, finite = _windows(f, moved, k)
+        best, cols, bound = _choose(values, change, h, found.noise, finite)
     return GradientResult(
         values=values[best, cols].astype(ctx.dtype, copy=False),
         nfev=2 * k * n + used,
@@ -120,20 +120,23 @@ def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int)
     )
 
 
-def _windows(f: Array, moved: Array, k: int) -> tuple[Array, Array, Array]:
-    """The windows, their changes and the steps (float64) of a ladder of k steps from
-    the cost ``f`` at the moved coordinates ``moved`` (both ``(2k, n)``)."""
+def _windows(f: Array, moved: Array, k: int) -> tuple[Array, Array, Array, bool]:
+    """The windows, their changes, the steps (float64) of a ladder of k steps from the
+    cost ``f`` at the moved coordinates ``moved`` (both ``(2k, n)``), and whether every
+    difference was finite."""
     # Divide by the representable spread (x + h) - (x - h), not by 2h.
     spread = moved[:k] - moved[k:]
     d = (f[:k] - f[k:]) / spread
-    if np.isfinite(d).all():
+    finite = bool(np.isfinite(d).all())
+    if finite:
         # every window and its change in one product (a non-finite difference
         # would spread through the zero weights: the table keeps it local)
         both = _window_weights(k) @ d
         values, change = both[: len(both) // 2], both[len(both) // 2 :]
+        # (sums of finite differences with weights of a few units stay finite)
     else:
         values, change = _table(d)
-    return values, change, np.divide(spread, 2, dtype=np.float64)
+    return values, change, np.divide(spread, 2, dtype=np.float64), finite
 
 
 def _ladder_values(job: Job, ctx: Context, x: Array, s: Array) -> tuple[Array, Array, float, int]:
@@ -260,7 +263,9 @@ def _layout(k: int) -> tuple[Array, Array, Array]:
     return np.array(up), np.array(div)[:, None], np.array(small)
 
 
-def _choose(values: Array, change: Array, h: Array, noise: float) -> tuple[Array, Array, Array]:
+def _choose(
+    values: Array, change: Array, h: Array, noise: float, finite: bool = False
+) -> tuple[Array, Array, Array]:
     """Each component's window of least expected error: its rows, the columns, and
     the error bound there.
 
@@ -269,20 +274,28 @@ def _choose(values: Array, change: Array, h: Array, noise: float) -> tuple[Array
     are guarded against a change that cancels by chance (a step near a period of the
     cost): a window's error is at least that of the window above, scaled down by the
     order. A window outside the interquartile fences of all (:func:`_outlying`) is
-    charged its distance to their median. ``values`` are float64.
+    charged its distance to their median. ``values`` are float64; ``finite`` says that
+    they and their changes are all finite (which spares the checks).
     """
     up, div, small = _layout(h.shape[0])
     # A step below the spacing of x leaves no spread: an infinite error.
     err = np.abs(change) + _NOISE_TERMS * (noise / h[small])
-    err[np.isnan(err)] = np.inf
+    if not finite:
+        err[np.isnan(err)] = np.inf
     err = np.maximum(err, err[:, up] / div)
-    err += _outlying(values)
+    err += _outlying(values, finite)
     best = np.argmin(err[0], axis=0)
     cols = np.arange(values.shape[1])
     return best, cols, err[1, best, cols]
 
 
-def _outlying(values: Array) -> Array:
+@functools.cache
+def _quartile_rows(rows: int) -> Array:
+    """The nearest-rank rows of the quartiles of ``rows`` sorted values."""
+    return ((rows - 1) * _QUARTILES[:, 0]).astype(int)
+
+
+def _outlying(values: Array, finite: bool = False) -> Array:
     """Each window's distance to the median of all windows where it lies outside their
     interquartile fences (numdifftools' outlier rule), else 0: a window of steps near a
     period of the cost changes little from the next and yet is far from the others."""
@@ -290,9 +303,12 @@ def _outlying(values: Array) -> Array:
     # quartiles of the finite windows by nearest rank (NaN sorts last); np.nanpercentile
     # loops over the columns
     ranked = np.sort(v, axis=0)
-    count = np.isfinite(ranked).sum(axis=0)
-    q = ((np.maximum(count, 1) - 1) * _QUARTILES).astype(int)
-    p25, median, p75 = ranked[q, np.arange(v.shape[1])]
+    if finite:
+        p25, median, p75 = ranked[_quartile_rows(len(v))]
+    else:
+        count = np.isfinite(ranked).sum(axis=0)
+        q = ((np.maximum(count, 1) - 1) * _QUARTILES).astype(int)
+        p25, median, p75 = ranked[q, np.arange(v.shape[1])]
     iqr = 1.5 * (p75 - p25)
     out = (v < p25 - iqr) | (v > p75 + iqr)
     return np.where(out, np.abs(v - median), 0.0)
