@@ -185,6 +185,8 @@ def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, floa
         if name == "central":
             # near the search's last step, take it: its central difference is known
             near = (h <= NEAR * found.trial) & (h >= found.trial / NEAR)
+            if found.unconfirmed is not None:
+                near |= found.unconfirmed
             h = np.where(near, found.trial, h)
         return h, found.noise
     # The ratio of the noise levels is that of the two epsilons: formed from them, not

@@ -222,6 +222,10 @@ FIRST = 4.0
 NEAR = 2.0
 #: ... and one at most this factor below it.
 ABOVE = 8.0
+#: Up to this n, a third derivative lost in the noise is confirmed at a larger step
+#: (a round of 4 evaluations per such component); above it, where each evaluation
+#: costs O(n) and SciPy's 3-point takes 2 per component, the trial step is kept.
+CONFIRM_MAX_N = 1000
 #: Rounds of the search (each one batched call over the components still moving).
 ROUNDS = 8
 #: Largest step, in units of the variable's scale.
@@ -258,6 +262,10 @@ class StepSearch:
     central : numpy.ndarray or None
         The central differences at ``trial`` (in the search's precision): the
         ``central`` gradient wherever its step is the trial step.
+    unconfirmed : numpy.ndarray or None
+        Per component, whether its third derivative was lost in the noise at the trial
+        step and, above :data:`CONFIRM_MAX_N`, not confirmed at a larger step: the
+        ``central`` gradient keeps the trial step there (its error at most the noise's).
     """
 
     noise: float
@@ -269,6 +277,7 @@ class StepSearch:
     nfev: int
     central: Array | None = None
     analytic: bool = True
+    unconfirmed: Array | None = None
 
     @property
     def length(self) -> Array:
@@ -393,8 +402,10 @@ def search_steps(
     """
     s = variable_scales(typical, x)
     noise, f0, nfev = _noise_and_value(c, x, ctx, s)
-    trial, d2, d3, central, used = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
-    return StepSearch(noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe)
+    trial, d2, d3, central, used, unconfirmed = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
+    return StepSearch(
+        noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe, unconfirmed
+    )
 
 
 def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, float, int]:
@@ -464,8 +475,9 @@ def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
 
 def _measure(
     c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
-) -> tuple[Array, Array, Array, Array, int]:
-    """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev."""
+) -> tuple[Array, Array, Array, Array, int, Array]:
+    """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev
+    and the components that kept an unconfirmed step."""
     n = x.shape[0]
     eps = float(ctx.eps)
     hmax = MAX_STEP * s
@@ -480,22 +492,13 @@ def _measure(
     active = np.arange(n)
     above = np.full(n, np.inf)
     nfev = 0
-    shifts = np.array([-RATIO, -1, 1, RATIO], dtype=ctx.dtype)
-    half = ctx.dtype.type(0.5)
     r2 = RATIO**2 - 1
+    # above CONFIRM_MAX_N a round costs 4n evaluations of O(n) each: a third
+    # derivative lost in the noise is not confirmed at a larger step
+    confirm = n <= CONFIRM_MAX_N
+    unconfirmed = np.zeros(n, dtype=bool)
     for _ in range(ROUNDS):
-        xa = x[active]
-        ha = (xa + h[active].astype(ctx.dtype)) - xa  # the representable step
-        ha = np.where(ha > 0, ha, h[active].astype(ctx.dtype))
-        with np.errstate(all="ignore"):
-            f = np.asarray(axis_values(c, x, ha, shifts, ctx, chunk_bytes, active))
-            # as the central stencil forms it, so the last round is that gradient
-            d1 = (-half * f[1] + half * f[2]) / ha
-            f64 = f.astype(np.float64)
-            hh = ha.astype(np.float64)
-            dr = (f64[3] - f64[0]) / (2 * RATIO * hh)
-            t3 = np.abs(dr - d1.astype(np.float64))
-            curv = np.abs(f64[3] - 2 * f0 + f64[0])
+        d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h, active, f0)
         nfev += 4 * len(active)
         sigma = 0.71 * noise / hh
         finite = np.isfinite(t3) & np.isfinite(curv)
@@ -525,6 +528,11 @@ def _measure(
         # may leave the region where the cubic term rules: measure again there
         near = seen & (best <= NEAR * hh) & (best >= hh / ABOVE)
         done = finite & (near | (new == hh))
+        if not confirm:
+            # lost in the noise: keep this step, whose error is then at most the noise's
+            quiet = finite & ~seen & ~(t3 > sigma)
+            unconfirmed[active[quiet]] = True
+            done |= quiet
         h[active] = new
         active = active[~done]
         if len(active) == 0:
@@ -535,7 +543,30 @@ def _measure(
     d2[bad] = 4 * noise / trial[bad] ** 2
     d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
     central[bad] = np.nan
-    return trial, d2, d3, central, nfev
+    return trial, d2, d3, central, nfev, unconfirmed
+
+
+def _round(
+    c: Case, x: Array, ctx: Context, chunk_bytes: int, h: Array, active: Array, f0: float
+) -> tuple[Array, Array, Array, Array]:
+    """One round of the search over the components ``active``: the central difference
+    at h (in ``ctx``, as the central stencil forms it), the representable steps, and
+    |D(8h) − D(h)| and |C(x + 8h) − 2C(x) + C(x − 8h)| (float64)."""
+    xa = x[active]
+    ha = (xa + h[active].astype(ctx.dtype)) - xa  # the representable step
+    ha = np.where(ha > 0, ha, h[active].astype(ctx.dtype))
+    shifts = np.array([-RATIO, -1, 1, RATIO], dtype=ctx.dtype)
+    half = ctx.dtype.type(0.5)
+    with np.errstate(all="ignore"):
+        f = np.asarray(axis_values(c, x, ha, shifts, ctx, chunk_bytes, active))
+        # as the central stencil forms it, so the last round is that gradient
+        d1 = (-half * f[1] + half * f[2]) / ha
+        f64 = f.astype(np.float64)
+        hh = ha.astype(np.float64)
+        dr = (f64[3] - f64[0]) / (2 * RATIO * hh)
+        t3 = np.abs(dr - d1.astype(np.float64))
+        curv = np.abs(f64[3] - 2 * f0 + f64[0])
+    return d1, hh, t3, curv
 
 
 def taylor_steps(
