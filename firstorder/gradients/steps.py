@@ -34,7 +34,6 @@ __all__ = [
     "noise_from_values",
     "noise_level",
     "noise_offsets",
-    "noise_points",
     "rule_steps",
     "search_steps",
     "sweep_ladder",
@@ -415,29 +414,28 @@ def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, 
     one call: too large a step leaves the smooth part in the table, too small a one
     leaves only repeated values; the least estimate is the noise (at least eps·|C|).
     """
-    line = noise_points(x, s, ctx)
+    line = (x + noise_offsets(x.shape[0]) * s).astype(ctx.dtype)
     with np.errstate(all="ignore"):
         noise, f0 = noise_from_values(c.cost(line, ctx), float(ctx.eps))
     return noise, f0, len(line)
 
 
-def noise_points(x: Array, s: Array, ctx: Context) -> Array:
-    """The points of the noise line through ``x`` (scales ``s``), shape ``(63, n)``."""
-    signs, t = _noise_line(x.shape[0])
-    return (x + t * (signs * s)).astype(ctx.dtype)
-
-
+@functools.lru_cache(maxsize=8)
 def noise_offsets(n: int) -> Array:
-    """The noise line's offsets in units of the variables' scales, shape ``(63, n)``:
-    ``x + noise_offsets(n) * s`` are :func:`noise_points` (read-only, cached)."""
-    signs, t = _noise_line(n)
-    out = t * signs
+    """The noise line's offsets in units of the variables' scales ``s``, shape
+    ``(63, n)``: its points are ``x + noise_offsets(n) * s`` (read-only, cached).
+
+    Along a seeded ±1 direction, the 9 points of each table at each of its steps.
+    """
+    signs = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0)
+    t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
+    out = t.reshape(-1, 1) * signs
     out.flags.writeable = False
     return out
 
 
 def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
-    """ε_f and C(x) from the cost at :func:`noise_points` (at least ``eps·|C(x)|``)."""
+    """ε_f and C(x) from the cost on the noise line (at least ``eps·|C(x)|``)."""
     fl = np.asarray(values, dtype=np.float64).reshape(-1, NOISE_POINTS)
     f0 = float(fl[0, NOISE_POINTS // 2])
     # a handful of tables: plain floats beat numpy calls on arrays this small
@@ -450,14 +448,6 @@ def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
         pool = [t * t for t in found if t <= least]
         level = math.sqrt(sum(pool) / len(pool))
     return max(level, eps * abs(f0), 1e-300), f0
-
-
-@functools.lru_cache(maxsize=8)
-def _noise_line(n: int) -> tuple[Array, Array]:
-    """The seeded ±1 direction of the noise line, and its offsets as a column."""
-    signs = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0)
-    t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
-    return signs, t.reshape(-1, 1)
 
 
 def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
