@@ -1,6 +1,6 @@
 """Richardson extrapolation over a ladder of steps, each component at its own best window.
 
-The automatic ``richardson`` needs no step search: one batched call takes central
+The automatic ``richardson`` at small n needs no step search: one batch takes central
 differences at :data:`AUTO_LADDER` steps (ratio 2) from twice each variable's scale
 down by 2^35 ≈ 3·10¹⁰, enough to reach the balanced step of a variable a million
 times smaller than its scale (tiny_scale). The table extrapolates to ``O(h^6)`` and
@@ -12,7 +12,10 @@ their median, so steps near a period of the cost (bohachevsky1) lose. A ratio of
 left windows spanning 16× in step, too coarse to balance truncation against noise
 (seed, levy13 stayed 10–30× above numdifftools). The error it reports is a bound
 (the noise at three sigma, the change at least that of the window above scaled down
-by the order). The cost is 72 evaluations per component.
+by the order). The cost is 72 evaluations per component: cheap at small n, where call
+overheads dominate. Above :data:`FULL_LADDER_MAX_N`, where each evaluation costs O(n),
+a ladder of :data:`SHORT_LADDER` steps is placed by the central step search instead
+(:func:`short_ladder`, about 40 evaluations per component, the search included).
 
 The noise of the cost comes from Moré & Wild's ECnoise on one line through the
 point (:func:`~firstorder.gradients.steps.noise_level`). At small n, where the fixed
