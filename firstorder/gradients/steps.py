@@ -359,9 +359,13 @@ def ecnoise(f: Array) -> Array:
         return np.full(d.shape[0], np.nan)
     # every order's differences in one product, their scaled mean squares in another
     table = d @ diffs.T
-    orders = np.sort(np.sqrt((table * table) @ weights), axis=1)
+    # sorted as variances: the square root keeps the order, and only the middle needs it
+    orders = (table * table) @ weights
+    orders.sort(axis=1)
     m = orders.shape[1]
-    return (orders[:, (m - 1) // 2] + orders[:, m // 2]) / 2
+    if m % 2:
+        return np.sqrt(orders[:, m // 2])
+    return (np.sqrt(orders[:, m // 2 - 1]) + np.sqrt(orders[:, m // 2])) / 2
 
 
 @functools.cache
