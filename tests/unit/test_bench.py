@@ -83,6 +83,7 @@ def test_ratio_summary_gives_geometric_mean_least_ratio_and_accuracy():
                 "n": 2,
                 "backend": "richardson",
                 "median_time": 1e-3,
+                "min_time": 0.5e-3,
                 "rel_error": 1e-13,
             },
             {
@@ -90,6 +91,7 @@ def test_ratio_summary_gives_geometric_mean_least_ratio_and_accuracy():
                 "n": 2,
                 "backend": "numdifftools",
                 "median_time": peer_time,
+                "min_time": peer_time,
                 "rel_error": peer_error,
             },
         ]
@@ -98,6 +100,8 @@ def test_ratio_summary_gives_geometric_mean_least_ratio_and_accuracy():
     assert row["measurements"] == 3
     assert np.isclose(row["geomean_ratio"], 4.0) and np.isclose(row["min_ratio"], 2.0)
     assert row["slowest_at"] == "b n=2"
+    # of the fastest samples: ours 0.5 ms
+    assert np.isclose(row["geomean_best_ratio"], 8.0) and np.isclose(row["min_best_ratio"], 4.0)
     # the peer's failure at c does not count: 1e-14 / 1e-13 at b
     assert np.isclose(row["min_accuracy_gain"], 0.1)
     assert ratio_summary(speed_ratios(pd.DataFrame(rows[:1]))).empty
