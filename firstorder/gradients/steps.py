@@ -418,24 +418,27 @@ def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, 
     one call: too large a step leaves the smooth part in the table, too small a one
     leaves only repeated values; the least estimate is the noise (at least eps·|C|).
     """
-    line = (x + noise_offsets(x.shape[0]) * s).astype(ctx.dtype)
+    signs, t = _noise_line(x.shape[0])
+    line = (x + t * (signs * s)).astype(ctx.dtype, copy=False)
     with np.errstate(all="ignore"):
         noise, f0 = noise_from_values(c.cost(line, ctx), float(ctx.eps))
     return noise, f0, len(line)
 
 
-@functools.lru_cache(maxsize=8)
 def noise_offsets(n: int) -> Array:
     """The noise line's offsets in units of the variables' scales ``s``, shape
-    ``(63, n)``: its points are ``x + noise_offsets(n) * s`` (read-only, cached).
+    ``(63, n)``: its points are ``x + noise_offsets(n) * s``."""
+    signs, t = _noise_line(n)
+    return t * signs
 
-    Along a seeded ±1 direction, the 9 points of each table at each of its steps.
-    """
+
+@functools.lru_cache(maxsize=8)
+def _noise_line(n: int) -> tuple[Array, Array]:
+    """The seeded ±1 direction of the noise line, and its offsets as a column (the
+    (63, n) table itself is not kept: at large n it is megabytes)."""
     signs = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0)
     t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
-    out = t.reshape(-1, 1) * signs
-    out.flags.writeable = False
-    return out
+    return signs, t.reshape(-1, 1)
 
 
 def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
