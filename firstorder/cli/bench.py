@@ -12,7 +12,13 @@ import pandas as pd
 
 from ..errors import FirstOrderError, unknown
 from ..gradients.backends import BACKENDS
-from ..report.bench_report import bench_markdown, plot_error_vs_time, plot_time_vs_n, speed_ratios
+from ..report.bench_report import (
+    bench_markdown,
+    plot_error_vs_time,
+    plot_time_vs_n,
+    ratio_summary,
+    speed_ratios,
+)
 from ..report.runfolder import RunFolder
 from ..studies.bench import bench_gradients
 from .common import Progress, add_cases_option, process_pool, registry_from, report_problems
@@ -41,7 +47,14 @@ def add_parser(sub: Any) -> None:
     """Register ``bench``."""
     p = sub.add_parser("bench", help="time gradient backends (and SciPy, numdifftools)")
     add_cases_option(p)
-    p.add_argument("--case", action="append", default=[], metavar="NAME", help="repeatable")
+    p.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="repeatable; NAME:N times a scalable case at n = N only (instead of --sizes), "
+        "e.g. watson:9",
+    )
     p.add_argument(
         "--sizes",
         default="10,100,1000,10000",
@@ -84,6 +97,20 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _case_spec(text: str, sizes: list[int]) -> tuple[str, list[int]]:
+    """``NAME`` (at ``sizes`` if scalable) or ``NAME:N`` (at n = N): name and sizes."""
+    name, colon, dim = text.partition(":")
+    if not colon:
+        return name, sizes
+    try:
+        n = int(dim)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise FirstOrderError(f"`--case {text}` must be NAME or NAME:N with N a positive integer.")
+    return name, [n]
+
+
 def _skip(backend: str, n: int) -> bool:
     return backend == "numdifftools" and n > NUMDIFFTOOLS_MAX_N
 
@@ -104,11 +131,13 @@ def run_bench(args: argparse.Namespace) -> int:
     reg = registry_from(args)
     if report_problems(reg):
         return 2
-    cases = [reg[name] for name in (args.case or DEFAULT_CASES)]
     sizes = _sizes(args.sizes)
-    for c in cases:
-        if c.scalable:
-            bad = [n for n in sizes if not c.accepts(n)]
+    specs = [_case_spec(text, sizes) for text in (args.case or DEFAULT_CASES)]
+    cases = [reg[name] for name, _ in specs]
+    for c, (_, ns) in zip(cases, specs, strict=True):
+        # a size named with the case (NAME:N) must suit it, scalable or not
+        if c.scalable or ns is not sizes:
+            bad = [n for n in ns if not c.accepts(n)]
             if bad:
                 raise FirstOrderError(
                     f"case `{c.name}` does not take n = {bad[0]}; pick other `--sizes`."
@@ -130,7 +159,11 @@ def run_bench(args: argparse.Namespace) -> int:
     if args.repeats < 1:
         raise FirstOrderError(f"`--repeats {args.repeats}` must be at least 1.")
     started = time.time()
-    units = [(c.name, n) for c in cases for n in (sizes if c.scalable else [c.dim])]
+    units = [
+        (c.name, n)
+        for c, (_, ns) in zip(cases, specs, strict=True)
+        for n in (ns if c.scalable else [c.dim])
+    ]
     measure = functools.partial(
         _bench_unit, case_paths=tuple(args.cases), backends=names, repeats=args.repeats
     )
@@ -169,5 +202,7 @@ def run_bench(args: argparse.Namespace) -> int:
     ratios = speed_ratios(frame)
     if not args.quiet and len(ratios):
         print(ratios.to_string(index=False))
+        print()
+        print(ratio_summary(ratios).to_string(index=False))
     print(f"written to {final}")
     return 0

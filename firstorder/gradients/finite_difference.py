@@ -20,7 +20,7 @@ from ..case.model import Case
 from ..numbers import Array, Context, context
 from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
-from .richardson import AUTO_LADDER, richardson_ladder
+from .richardson import AUTO_LADDER, FULL_LADDER_MAX_N, richardson_ladder, short_ladder
 from .stencils import STENCILS, stencil_weights
 from .steps import NEAR, StepSearch, rule_steps, search_steps, user_steps
 
@@ -185,6 +185,8 @@ def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, floa
         if name == "central":
             # near the search's last step, take it: its central difference is known
             near = (h <= NEAR * found.trial) & (h >= found.trial / NEAR)
+            if found.unconfirmed is not None:
+                near |= found.unconfirmed
             h = np.where(near, found.trial, h)
         return h, found.noise
     # The ratio of the noise levels is that of the two epsilons: formed from them, not
@@ -245,12 +247,17 @@ def run_richardson(job: Job) -> GradientResult:
 
     With the automatic step, a ladder of :data:`AUTO_LADDER` steps (ratio 2) is taken in
     one batched call and each component keeps the window whose expected error is least,
-    as numdifftools does (:mod:`.richardson`); it needs no step search. Otherwise three
-    levels from the given step.
+    as numdifftools does (:mod:`.richardson`); it needs no step search. Above
+    :data:`~.richardson.FULL_LADDER_MAX_N` components a shorter ladder is placed by the
+    step search. Otherwise three levels from the given step.
     """
     if job.step is None or (isinstance(job.step, str) and job.step == "auto"):
         ctx = context(job.precision, job.dps)
-        return richardson_ladder(job, ctx, ctx.asarray(job.point))
+        x = ctx.asarray(job.point)
+        if x.shape[0] > FULL_LADDER_MAX_N and ctx.name != "mp":
+            found, used = step_search(job.case, x, job.precision, job.chunk_bytes)
+            return short_ladder(job, ctx, x, found, used)
+        return richardson_ladder(job, ctx, x)
     st = _resolve(job, "richardson", 2 * RICHARDSON_LEVELS)
     ctx, x, h0 = st.ctx, st.x, st.h
     r = RICHARDSON_RATIO

@@ -31,7 +31,9 @@ __all__ = [
     "complex_steps",
     "ecnoise",
     "ladder",
+    "noise_from_values",
     "noise_level",
+    "noise_offsets",
     "rule_steps",
     "search_steps",
     "sweep_ladder",
@@ -219,6 +221,10 @@ FIRST = 4.0
 NEAR = 2.0
 #: ... and one at most this factor below it.
 ABOVE = 8.0
+#: Up to this n, a third derivative lost in the noise is confirmed at a larger step
+#: (a round of 4 evaluations per such component); above it, where each evaluation
+#: costs O(n) and SciPy's 3-point takes 2 per component, the trial step is kept.
+CONFIRM_MAX_N = 1000
 #: Rounds of the search (each one batched call over the components still moving).
 ROUNDS = 8
 #: Largest step, in units of the variable's scale.
@@ -255,6 +261,10 @@ class StepSearch:
     central : numpy.ndarray or None
         The central differences at ``trial`` (in the search's precision): the
         ``central`` gradient wherever its step is the trial step.
+    unconfirmed : numpy.ndarray or None
+        Per component, whether its third derivative was lost in the noise at the trial
+        step and, above :data:`CONFIRM_MAX_N`, not confirmed at a larger step: the
+        ``central`` gradient keeps the trial step there (its error at most the noise's).
     """
 
     noise: float
@@ -266,6 +276,7 @@ class StepSearch:
     nfev: int
     central: Array | None = None
     analytic: bool = True
+    unconfirmed: Array | None = None
 
     @property
     def length(self) -> Array:
@@ -348,9 +359,13 @@ def ecnoise(f: Array) -> Array:
         return np.full(d.shape[0], np.nan)
     # every order's differences in one product, their scaled mean squares in another
     table = d @ diffs.T
-    orders = np.sort(np.sqrt((table * table) @ weights), axis=1)
+    # sorted as variances: the square root keeps the order, and only the middle needs it
+    orders = (table * table) @ weights
+    orders.sort(axis=1)
     m = orders.shape[1]
-    return (orders[:, (m - 1) // 2] + orders[:, m // 2]) / 2
+    if m % 2:
+        return np.sqrt(orders[:, m // 2])
+    return (np.sqrt(orders[:, m // 2 - 1]) + np.sqrt(orders[:, m // 2])) / 2
 
 
 @functools.cache
@@ -390,8 +405,10 @@ def search_steps(
     """
     s = variable_scales(typical, x)
     noise, f0, nfev = _noise_and_value(c, x, ctx, s)
-    trial, d2, d3, central, used = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
-    return StepSearch(noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe)
+    trial, d2, d3, central, used, unconfirmed = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
+    return StepSearch(
+        noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe, unconfirmed
+    )
 
 
 def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, float, int]:
@@ -402,28 +419,42 @@ def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, 
     leaves only repeated values; the least estimate is the noise (at least eps·|C|).
     """
     signs, t = _noise_line(x.shape[0])
-    line = (x + t * (signs * s)).astype(ctx.dtype)
+    line = (x + t * (signs * s)).astype(ctx.dtype, copy=False)
     with np.errstate(all="ignore"):
-        fl = np.asarray(c.cost(line, ctx), dtype=np.float64).reshape(-1, NOISE_POINTS)
-        levels = ecnoise(fl)
-    f0 = float(fl[0, NOISE_POINTS // 2])
-    found = levels[np.isfinite(levels) & (levels > 0)]
-    level = 0.0
-    if found.size:
-        # The least table is free of the smooth part, but the least of several noisy
-        # estimates is biased low: pool the variances of the tables that agree with it.
-        pool = found[found <= POOL * found.min()]
-        level = float(np.sqrt(np.mean(pool * pool)))
-    noise = max(level, float(ctx.eps) * abs(f0), 1e-300)
-    return noise, f0, len(t)
+        noise, f0 = noise_from_values(c.cost(line, ctx), float(ctx.eps))
+    return noise, f0, len(line)
+
+
+def noise_offsets(n: int) -> Array:
+    """The noise line's offsets in units of the variables' scales ``s``, shape
+    ``(63, n)``: its points are ``x + noise_offsets(n) * s``."""
+    signs, t = _noise_line(n)
+    return t * signs
 
 
 @functools.lru_cache(maxsize=8)
 def _noise_line(n: int) -> tuple[Array, Array]:
-    """The seeded ±1 direction of the noise line, and its offsets as a column."""
+    """The seeded ±1 direction of the noise line, and its offsets as a column (the
+    (63, n) table itself is not kept: at large n it is megabytes)."""
     signs = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0)
     t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
     return signs, t.reshape(-1, 1)
+
+
+def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
+    """ε_f and C(x) from the cost on the noise line (at least ``eps·|C(x)|``)."""
+    fl = np.asarray(values, dtype=np.float64).reshape(-1, NOISE_POINTS)
+    f0 = float(fl[0, NOISE_POINTS // 2])
+    # a handful of tables: plain floats beat numpy calls on arrays this small
+    found = [t for t in ecnoise(fl).tolist() if t > 0 and math.isfinite(t)]
+    level = 0.0
+    if found:
+        # The least table is free of the smooth part, but the least of several noisy
+        # estimates is biased low: pool the variances of the tables that agree with it.
+        least = POOL * min(found)
+        pool = [t * t for t in found if t <= least]
+        level = math.sqrt(sum(pool) / len(pool))
+    return max(level, eps * abs(f0), 1e-300), f0
 
 
 def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
@@ -441,8 +472,9 @@ def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
 
 def _measure(
     c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
-) -> tuple[Array, Array, Array, Array, int]:
-    """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev."""
+) -> tuple[Array, Array, Array, Array, int, Array]:
+    """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev
+    and the components that kept an unconfirmed step."""
     n = x.shape[0]
     eps = float(ctx.eps)
     hmax = MAX_STEP * s
@@ -457,22 +489,13 @@ def _measure(
     active = np.arange(n)
     above = np.full(n, np.inf)
     nfev = 0
-    shifts = np.array([-RATIO, -1, 1, RATIO], dtype=ctx.dtype)
-    half = ctx.dtype.type(0.5)
     r2 = RATIO**2 - 1
+    # above CONFIRM_MAX_N a round costs 4n evaluations of O(n) each: a third
+    # derivative lost in the noise is not confirmed at a larger step
+    confirm = n <= CONFIRM_MAX_N
+    unconfirmed = np.zeros(n, dtype=bool)
     for _ in range(ROUNDS):
-        xa = x[active]
-        ha = (xa + h[active].astype(ctx.dtype)) - xa  # the representable step
-        ha = np.where(ha > 0, ha, h[active].astype(ctx.dtype))
-        with np.errstate(all="ignore"):
-            f = np.asarray(axis_values(c, x, ha, shifts, ctx, chunk_bytes, active))
-            # as the central stencil forms it, so the last round is that gradient
-            d1 = (-half * f[1] + half * f[2]) / ha
-            f64 = f.astype(np.float64)
-            hh = ha.astype(np.float64)
-            dr = (f64[3] - f64[0]) / (2 * RATIO * hh)
-            t3 = np.abs(dr - d1.astype(np.float64))
-            curv = np.abs(f64[3] - 2 * f0 + f64[0])
+        d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h, active, f0)
         nfev += 4 * len(active)
         sigma = 0.71 * noise / hh
         finite = np.isfinite(t3) & np.isfinite(curv)
@@ -502,6 +525,11 @@ def _measure(
         # may leave the region where the cubic term rules: measure again there
         near = seen & (best <= NEAR * hh) & (best >= hh / ABOVE)
         done = finite & (near | (new == hh))
+        if not confirm:
+            # lost in the noise: keep this step, whose error is then at most the noise's
+            quiet = finite & ~seen & ~(t3 > sigma)
+            unconfirmed[active[quiet]] = True
+            done |= quiet
         h[active] = new
         active = active[~done]
         if len(active) == 0:
@@ -512,7 +540,30 @@ def _measure(
     d2[bad] = 4 * noise / trial[bad] ** 2
     d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
     central[bad] = np.nan
-    return trial, d2, d3, central, nfev
+    return trial, d2, d3, central, nfev, unconfirmed
+
+
+def _round(
+    c: Case, x: Array, ctx: Context, chunk_bytes: int, h: Array, active: Array, f0: float
+) -> tuple[Array, Array, Array, Array]:
+    """One round of the search over the components ``active``: the central difference
+    at h (in ``ctx``, as the central stencil forms it), the representable steps, and
+    |D(8h) − D(h)| and |C(x + 8h) − 2C(x) + C(x − 8h)| (float64)."""
+    xa = x[active]
+    ha = (xa + h[active].astype(ctx.dtype)) - xa  # the representable step
+    ha = np.where(ha > 0, ha, h[active].astype(ctx.dtype))
+    shifts = np.array([-RATIO, -1, 1, RATIO], dtype=ctx.dtype)
+    half = ctx.dtype.type(0.5)
+    with np.errstate(all="ignore"):
+        f = np.asarray(axis_values(c, x, ha, shifts, ctx, chunk_bytes, active))
+        # as the central stencil forms it, so the last round is that gradient
+        d1 = (-half * f[1] + half * f[2]) / ha
+        f64 = f.astype(np.float64)
+        hh = ha.astype(np.float64)
+        dr = (f64[3] - f64[0]) / (2 * RATIO * hh)
+        t3 = np.abs(dr - d1.astype(np.float64))
+        curv = np.abs(f64[3] - 2 * f0 + f64[0])
+    return d1, hh, t3, curv
 
 
 def taylor_steps(

@@ -9,7 +9,13 @@ import pandas as pd
 
 from .markdown import markdown_table
 
-__all__ = ["bench_markdown", "plot_error_vs_time", "plot_time_vs_n", "speed_ratios"]
+__all__ = [
+    "bench_markdown",
+    "plot_error_vs_time",
+    "plot_time_vs_n",
+    "ratio_summary",
+    "speed_ratios",
+]
 
 #: Our backend and the peer computing the same formula: ``central`` with its automatic
 #: step (search included) and with SciPy's rule (``central@rule``); Richardson with the
@@ -24,7 +30,9 @@ PAIRS = (
 
 
 def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
-    """Peer time over our time for each matching pair, per case and n (>1: ours faster).
+    """Peer time over our time for each matching pair, per case and n (>1: ours faster):
+    ``ratio`` of the median times, ``best_ratio`` of the fastest samples (on a shared
+    machine, where other processes preempt some samples, the steadier of the two).
 
     Also ``numdifftools`` over ``central`` and ``scipy-3point`` over ``autodiff``
     (steady state: the compile is in ``first_time``). ``accuracy_gain`` is the peer's
@@ -34,6 +42,7 @@ def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     pairs = (*PAIRS, ("central", "numdifftools"), ("autodiff", "scipy-3point"))
     for (case, n), g in frame.groupby(["case", "n"], sort=False):
         t = g.set_index("backend")["median_time"]
+        fastest = g.set_index("backend")["min_time"] if "min_time" in g else t
         e = g.set_index("backend")["rel_error"]
         for ours, peer in pairs:
             if ours in t and peer in t:
@@ -44,11 +53,49 @@ def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
                         "ours": ours,
                         "peer": peer,
                         "ratio": float(t[peer] / t[ours]),
+                        "best_ratio": float(fastest[peer] / fastest[ours]),
                         "our_error": float(e[ours]),
                         "peer_error": float(e[peer]),
                         "accuracy_gain": float(e[peer] / e[ours]) if e[ours] > 0 else np.inf,
                     }
                 )
+    return pd.DataFrame(rows)
+
+
+def ratio_summary(ratios: pd.DataFrame) -> pd.DataFrame:
+    """Each pair of :func:`speed_ratios` over all its cases and sizes: how many, the
+    geometric mean and the least of the speed ratio (and where; and of the ratio of
+    the fastest samples), and the least
+    accuracy gain where the peer succeeded (error below 0.5; >1: ours more accurate,
+    0.1: ten times less accurate).
+    """
+    rows: list[dict[str, object]] = []
+    if not len(ratios):
+        return pd.DataFrame(rows)
+    for (ours, peer), g in ratios.groupby(["ours", "peer"], sort=False):
+        r = g["ratio"].to_numpy(dtype=float)
+        best = g["best_ratio"].to_numpy(dtype=float) if "best_ratio" in g else r
+        ok = np.isfinite(r) & (r > 0)
+        fine = np.isfinite(best) & (best > 0)
+        slow = g.iloc[int(np.argmin(np.where(ok, r, np.inf)))] if ok.any() else None
+        peer_ok = g[np.isfinite(g["peer_error"]) & (g["peer_error"] < 0.5)]
+        rows.append(
+            {
+                "ours": ours,
+                "peer": peer,
+                "measurements": len(g),
+                "geomean_ratio": float(np.exp(np.mean(np.log(r[ok])))) if ok.any() else np.nan,
+                "min_ratio": float(r[ok].min()) if ok.any() else np.nan,
+                "slowest_at": f"{slow['case']} n={slow['n']}" if slow is not None else "",
+                "geomean_best_ratio": float(np.exp(np.mean(np.log(best[fine]))))
+                if fine.any()
+                else np.nan,
+                "min_best_ratio": float(best[fine].min()) if fine.any() else np.nan,
+                "min_accuracy_gain": float(peer_ok["accuracy_gain"].min())
+                if len(peer_ok)
+                else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -104,6 +151,15 @@ def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:
     if len(ratios):
         parts += [
             "## Speed ratios (peer time / our time, measured side by side in this run)",
+            "",
+            "Over all cases and sizes: the geometric mean and the least of the ratio "
+            "(of median times; `best_ratio`: of the fastest samples), "
+            "and the least accuracy gain (peer error / our error) where the peer "
+            "succeeded (its error below 0.5).",
+            "",
+            markdown_table(ratio_summary(ratios)),
+            "",
+            "Per case and size:",
             "",
             markdown_table(ratios),
             "",

@@ -2,7 +2,9 @@
 relative error.
 
 Used by ``firstorder bench`` and the pytest-benchmark suite. Each gradient is timed
-``repeats`` times (after one warm-up call); one cost evaluation at the same point is
+``repeats`` times (after one warm-up call), the backends of one point taking turns, one
+sample each per round, so that a change of load on a shared machine reaches all of
+them alike and their ratios stay fair; one cost evaluation at the same point is
 timed the same way, so ``time_per_cost_eval`` says how many cost evaluations one
 gradient is worth.
 """
@@ -21,7 +23,13 @@ import pandas as pd
 from ..case.model import Case
 from ..errors import FirstOrderError, unknown
 
-__all__ = ["BENCH_BACKENDS", "bench_gradients", "peak_memory", "time_call"]
+__all__ = [
+    "BENCH_BACKENDS",
+    "bench_gradients",
+    "peak_memory",
+    "time_call",
+    "time_interleaved",
+]
 
 #: Backends timed unless told otherwise (peers only where installed).
 BENCH_BACKENDS = (
@@ -46,6 +54,25 @@ RULE_MARK = "@"
 REFERENCE_MAX_N = 64
 
 
+#: The columns of :func:`bench_gradients`, in order.
+COLUMNS = (
+    "case",
+    "n",
+    "backend",
+    "step_rule",
+    "median_time",
+    "min_time",
+    "max_time",
+    "nfev",
+    "cost_time",
+    "time_per_cost_eval",
+    "rel_error",
+    "truth",
+    "peak_memory",
+    "status",
+    "warm_time",
+    "first_time",
+)
 #: A timed sample lasts at least this long: fast calls are looped inside it (like
 #: :mod:`timeit`), so microsecond gradients are not lost in timer and scheduler noise.
 MIN_SAMPLE_SECONDS = 2e-3
@@ -56,14 +83,36 @@ def time_call(fn: Callable[[], Any], repeats: int) -> np.ndarray:
     (seconds). A sample loops ``fn`` enough times to last :data:`MIN_SAMPLE_SECONDS`."""
     t0 = time.perf_counter()
     fn()
-    first = time.perf_counter() - t0
-    loops = max(1, int(MIN_SAMPLE_SECONDS / first)) if first > 0 else 1
+    loops = _loops(time.perf_counter() - t0)
     times = np.empty(repeats)
     for i in range(repeats):
         t0 = time.perf_counter()
         for _ in range(loops):
             fn()
         times[i] = (time.perf_counter() - t0) / loops
+    return times
+
+
+def _loops(first: float) -> int:
+    """Calls per timed sample for a call whose first run took ``first`` seconds."""
+    return max(1, int(MIN_SAMPLE_SECONDS / first)) if first > 0 else 1
+
+
+def time_interleaved(
+    calls: Sequence[Callable[[], Any]], firsts: Sequence[float], repeats: int
+) -> list[np.ndarray]:
+    """Wall time per call of each of ``calls`` in ``repeats`` rounds, one sample of each
+    per round (seconds): on a shared machine a change of load then reaches every call
+    alike, and their ratios stay fair. ``firsts`` are the calls' first (warm-up) times,
+    which set how many calls one sample loops (as :func:`time_call`)."""
+    loops = [_loops(f) for f in firsts]
+    times = [np.empty(repeats) for _ in calls]
+    for i in range(repeats):
+        for fn, k, out in zip(calls, loops, times, strict=True):
+            t0 = time.perf_counter()
+            for _ in range(k):
+                fn()
+            out[i] = (time.perf_counter() - t0) / k
     return times
 
 
@@ -201,44 +250,70 @@ def bench_gradients(
             x = c.point(n=n)
             cost_time = float(np.median(time_call(functools.partial(c.cost, x), max(repeats, 5))))
             truth, truth_name = _truth(c, x)
-            for label in names:
-                b, _, rule = label.partition(RULE_MARK)
-                if skip is not None and skip(b, n):
-                    continue
-                if progress is not None:
-                    progress(f"{c.name} n={n} {label}")
-                call, warm = _calls(c, x, b, rule, chunk_bytes)
-                t0 = time.perf_counter()
-                res = call()
-                first = time.perf_counter() - t0
-                times = np.array([first]) if first > max_seconds else time_call(call, repeats)
-                warm_time = np.nan
-                if warm is not None and first <= max_seconds:
-                    warm_time = float(np.median(time_call(warm, repeats)))
-                err = np.nan
-                if truth is not None and res.ok:
-                    scale = np.max(np.abs(truth)) or 1.0
-                    err = float(np.max(np.abs(res.as_float() - truth)) / scale)
-                med = float(np.median(times))
-                peak = peak_memory(call) if first <= max_seconds else -1
-                rows.append(
-                    {
-                        "case": c.name,
-                        "n": n,
-                        "backend": label,
-                        "step_rule": res.step_rule,
-                        "median_time": med,
-                        "min_time": float(np.min(times)),
-                        "max_time": float(np.max(times)),
-                        "nfev": res.nfev,
-                        "cost_time": cost_time,
-                        "time_per_cost_eval": med / cost_time if cost_time > 0 else np.nan,
-                        "rel_error": err,
-                        "truth": truth_name,
-                        "peak_memory": peak,
-                        "status": res.status,
-                        "warm_time": warm_time,
-                        "first_time": first,
-                    }
+            labels = [b for b in names if skip is None or not skip(b.partition(RULE_MARK)[0], n)]
+            if progress is not None:
+                progress(f"{c.name} n={n} " + " ".join(labels))
+            for row in _measure_point(c, x, labels, repeats, max_seconds, chunk_bytes, truth):
+                row.update(
+                    case=c.name,
+                    n=n,
+                    cost_time=cost_time,
+                    time_per_cost_eval=row["median_time"] / cost_time if cost_time > 0 else np.nan,
+                    truth=truth_name,
                 )
+                rows.append({k: row[k] for k in COLUMNS})
     return pd.DataFrame(rows)
+
+
+def _measure_point(
+    c: Case,
+    x: np.ndarray,
+    labels: Sequence[str],
+    repeats: int,
+    max_seconds: float,
+    chunk_bytes: int | None,
+    truth: np.ndarray | None,
+) -> list[dict[str, Any]]:
+    """Every backend of ``labels`` at one point: a first call each, then their timed
+    samples interleaved (:func:`time_interleaved`), then a traced call each."""
+    calls, results, firsts = [], [], []
+    for label in labels:
+        b, _, rule = label.partition(RULE_MARK)
+        call, warm = _calls(c, x, b, rule, chunk_bytes)
+        t0 = time.perf_counter()
+        results.append(call())
+        firsts.append(time.perf_counter() - t0)
+        calls.append((call, warm))
+    # a backend slower than max_seconds is timed once, by its first call
+    timed = [i for i, f in enumerate(firsts) if f <= max_seconds]
+    warmed = [(i, w) for i in timed if (w := calls[i][1]) is not None]
+    samples = time_interleaved(
+        [calls[i][0] for i in timed] + [w for _, w in warmed],
+        [firsts[i] for i in timed] + [firsts[i] for i, _ in warmed],
+        repeats,
+    )
+    times = {i: samples[j] for j, i in enumerate(timed)}
+    warm_times = {i: float(np.median(samples[len(timed) + j])) for j, (i, _) in enumerate(warmed)}
+    rows = []
+    for i, (label, res) in enumerate(zip(labels, results, strict=True)):
+        t = times.get(i, np.array([firsts[i]]))
+        err = np.nan
+        if truth is not None and res.ok:
+            scale = np.max(np.abs(truth)) or 1.0
+            err = float(np.max(np.abs(res.as_float() - truth)) / scale)
+        rows.append(
+            {
+                "backend": label,
+                "step_rule": res.step_rule,
+                "median_time": float(np.median(t)),
+                "min_time": float(np.min(t)),
+                "max_time": float(np.max(t)),
+                "nfev": res.nfev,
+                "rel_error": err,
+                "peak_memory": peak_memory(calls[i][0]) if i in times else -1,
+                "status": res.status,
+                "warm_time": warm_times.get(i, np.nan),
+                "first_time": firsts[i],
+            }
+        )
+    return rows

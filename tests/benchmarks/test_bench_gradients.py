@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import firstorder as fo
+from firstorder.report.bench_report import ratio_summary, speed_ratios
 from firstorder.studies.bench import bench_gradients
 
 pytestmark = pytest.mark.benchmark
@@ -121,6 +122,12 @@ def test_richardson_against_numdifftools(benchmark, capsys):
     )
     t = frame.pivot(index="case", columns="backend", values="median_time")
     e = frame.pivot(index="case", columns="backend", values="rel_error")
+    summary = ratio_summary(speed_ratios(frame)).iloc[0]
+    benchmark.extra_info.update(
+        geomean_ratio=float(summary["geomean_ratio"]),
+        min_ratio=float(summary["min_ratio"]),
+        min_accuracy_gain=float(summary["min_accuracy_gain"]),
+    )
     with capsys.disabled():
         print()
         for case in cases:
@@ -129,6 +136,11 @@ def test_richardson_against_numdifftools(benchmark, capsys):
                 f"richardson {e.loc[case, 'richardson']:.1e}, "
                 f"{t.loc[case, 'numdifftools'] / t.loc[case, 'richardson']:.0f}x faster"
             )
+        print(
+            f"richardson over numdifftools: {summary['geomean_ratio']:.1f}x (geometric mean), "
+            f"least {summary['min_ratio']:.1f}x ({summary['slowest_at']}); least accuracy "
+            f"gain where numdifftools succeeds {summary['min_accuracy_gain']:.2g}"
+        )
 
 
 @pytest.mark.parametrize("precision", ["float64", "mp"])

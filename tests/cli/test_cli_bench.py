@@ -88,6 +88,9 @@ def test_bench_bad_input_exits_2_and_writes_nothing(tmp_path):
         ["--backend", "nope"],
         ["--case", "nope"],
         ["--case", "ext_rosenbrock", "--sizes", "11"],
+        ["--case", "ext_rosenbrock:11"],
+        ["--case", "watson:x"],
+        ["--case", "rosenbrock:3"],
     ):
         res = run_cli("bench", *args, "--out", str(out), cwd=tmp_path)
         assert res.returncode == 2, (args, res.stderr)

@@ -238,3 +238,48 @@ def test_high_order_stencils_keep_kinks_out_of_a_non_analytic_cost(name):
     truth = truth_at(c, x)
     for backend in ("central4", "central6", "central8"):
         assert rel_error(fo.gradient(c, x, backend=backend).values, truth) <= 1e-9, backend
+
+
+# -- large n: fewer evaluations --------------------------------------------------------
+@pytest.mark.parametrize("name", ["ext_rosenbrock", "trigonometric", "zakharov"])
+def test_richardson_at_large_n_places_a_short_ladder_as_accurate_as_the_full_one(name):
+    from firstorder.gradients.result import Job
+    from firstorder.gradients.richardson import FULL_LADDER_MAX_N, richardson_ladder
+
+    c = REGISTRY[name]
+    n = 100
+    assert n > FULL_LADDER_MAX_N
+    x = c.point(n=n)
+    truth = np.asarray(c.grad(x), dtype=np.float64)
+    clear_step_cache()
+    short = fo.gradient(c, x, backend="richardson")
+    ctx = fo.context("float64")
+    full = richardson_ladder(Job(c, x, "float64", None, 50, 1 << 26), ctx, x)
+    # the search and 16 steps a side: fewer than half the full ladder's evaluations
+    assert short.nfev < 0.7 * full.nfev and short.step_rule == "auto"
+    # and the error within 3x of the full ladder's (or float64's resolution, 1e-14)
+    assert rel_error(short.values, truth) <= max(3 * rel_error(full.values, truth), 1e-14)
+    err = np.abs(short.as_float() - truth)
+    assert np.all(err <= 10 * short.error_estimate)
+
+
+def test_central_above_confirm_max_n_keeps_the_trial_step_of_a_quadratic_direction():
+    from firstorder.gradients.steps import CONFIRM_MAX_N
+
+    c = REGISTRY["ext_rosenbrock"]
+    n = CONFIRM_MAX_N + 2
+    x = c.point(n=n)
+    truth = np.asarray(c.grad(x), dtype=np.float64)
+    clear_step_cache()
+    found = search_steps(c, x, fo.context("float64"), 1 << 26)
+    clear_step_cache()
+    res = fo.gradient(c, x, backend="central")
+    # the odd components are quadratic (f''' = 0): lost in the noise at the first
+    # round's step, they keep it, with no confirming round (4 more evaluations each)
+    assert found.unconfirmed is not None and np.all(found.unconfirmed[1::2])
+    np.testing.assert_array_equal(res.steps[1::2], found.trial[1::2])
+    # one round, the noise line and at most 2 more per even component
+    assert res.nfev <= 4 * n + 63 + n
+    err = np.abs(res.as_float() - truth)
+    assert np.all(err <= res.error_estimate)
+    assert rel_error(res.values, truth) <= 1e-9

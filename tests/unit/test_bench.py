@@ -67,3 +67,51 @@ def test_bench_markdown_gives_the_unit_of_the_cost_ratio():
     header = next(t for t in md.splitlines() if t.startswith("| case"))
     assert "time_cost_evals" in header
     assert "in units of one cost evaluation's time" in md
+
+
+def test_ratio_summary_gives_geometric_mean_least_ratio_and_accuracy():
+    import pandas as pd
+
+    from firstorder.report.bench_report import ratio_summary, speed_ratios
+
+    rows = []
+    # ours takes 1 ms everywhere; the peer 8 ms at a, 2 ms at b (and fails at c)
+    for case, peer_time, peer_error in [("a", 8e-3, 1e-12), ("b", 2e-3, 1e-14), ("c", 4e-3, 1.0)]:
+        rows += [
+            {
+                "case": case,
+                "n": 2,
+                "backend": "richardson",
+                "median_time": 1e-3,
+                "min_time": 0.5e-3,
+                "rel_error": 1e-13,
+            },
+            {
+                "case": case,
+                "n": 2,
+                "backend": "numdifftools",
+                "median_time": peer_time,
+                "min_time": peer_time,
+                "rel_error": peer_error,
+            },
+        ]
+    summary = ratio_summary(speed_ratios(pd.DataFrame(rows)))
+    row = summary.set_index(["ours", "peer"]).loc[("richardson", "numdifftools")]
+    assert row["measurements"] == 3
+    assert np.isclose(row["geomean_ratio"], 4.0) and np.isclose(row["min_ratio"], 2.0)
+    assert row["slowest_at"] == "b n=2"
+    # of the fastest samples: ours 0.5 ms
+    assert np.isclose(row["geomean_best_ratio"], 8.0) and np.isclose(row["min_best_ratio"], 4.0)
+    # the peer's failure at c does not count: 1e-14 / 1e-13 at b
+    assert np.isclose(row["min_accuracy_gain"], 0.1)
+    assert ratio_summary(speed_ratios(pd.DataFrame(rows[:1]))).empty
+
+
+def test_bench_case_spec_names_a_size_with_the_case():
+    from firstorder.cli.bench import _case_spec
+
+    assert _case_spec("watson", [10, 100]) == ("watson", [10, 100])
+    assert _case_spec("watson:9", [10, 100]) == ("watson", [9])
+    for bad in ("watson:", "watson:0", "watson:x"):
+        with pytest.raises(fo.FirstOrderError, match="NAME:N"):
+            _case_spec(bad, [10])
