@@ -18,7 +18,7 @@ a ladder of :data:`SHORT_LADDER` steps is placed by the central step search inst
 (:func:`short_ladder`, about 40 evaluations per component, the search included).
 
 The noise of the cost comes from Moré & Wild's ECnoise on one line through the
-point (:func:`~firstorder.gradients.steps.noise_level`). At small n, where the fixed
+point (:func:`~firstorder.gradients.noise.noise_level`). At small n, where the fixed
 overhead of each numpy call is most of a gradient's time, the noise line and the
 ladder go to the cost in one call formed from a cached pattern, the windows and their
 changes come from one matrix product, and the choice is vectorised over components.
@@ -33,14 +33,9 @@ import numpy as np
 
 from ..numbers import Array, Context
 from .evaluate import CACHE_CHUNK_BYTES, axis_values
+from .noise import noise_from_values, noise_level, noise_offsets
 from .result import GradientResult, Job
-from .steps import (
-    StepSearch,
-    noise_from_values,
-    noise_level,
-    noise_offsets,
-    variable_scales,
-)
+from .steps import StepSearch, variable_scales
 
 __all__ = ["AUTO_LADDER", "FULL_LADDER_MAX_N", "LADDER_RATIO", "richardson_ladder", "short_ladder"]
 

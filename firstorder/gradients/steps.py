@@ -7,11 +7,12 @@
 * The step sweeps scan a geometric ladder of steps (:func:`sweep_ladder`), validated
   by :func:`ladder`.
 * The Taylor test sweeps a geometric ladder of its own (:func:`taylor_steps`).
+* The automatic steps (:func:`search_steps`) balance the stencil's truncation, from
+  measured higher derivatives, against the cost's noise (:mod:`.noise`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
 from .evaluate import axis_values
+from .noise import noise_and_value
 from .stencils import STENCILS
 
 __all__ = [
@@ -29,11 +31,7 @@ __all__ = [
     "PER_DECADE",
     "StepSearch",
     "complex_steps",
-    "ecnoise",
     "ladder",
-    "noise_from_values",
-    "noise_level",
-    "noise_offsets",
     "rule_steps",
     "search_steps",
     "sweep_ladder",
@@ -229,11 +227,6 @@ CONFIRM_MAX_N = 1000
 ROUNDS = 8
 #: Largest step, in units of the variable's scale.
 MAX_STEP = 1.0
-#: Points of each ECnoise difference table, and the steps of the tables (× scale).
-NOISE_POINTS = 9
-NOISE_STEPS = 10.0 ** -np.arange(2.0, 15.0, 2.0)
-#: Tables whose estimate is within this factor of the least are pooled.
-POOL = 4.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -333,62 +326,6 @@ def variable_scales(typical: Any, x: Array) -> Array:
     return np.maximum(1.0, ax)
 
 
-def ecnoise(f: Array) -> Array:
-    """Moré & Wild's ECnoise: the noise of values taken at equal steps on lines.
-
-    The k-th differences of pure noise of standard deviation σ have variance
-    σ²·(2k)!/(k!)²; a smooth function's k-th differences vanish like h^k. The estimate
-    σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, agrees over the orders k ≥ 2
-    once the smooth part is gone; their median is the estimate. (The search takes the
-    least over tables of several steps, so some table is free of the smooth part.)
-
-    Parameters
-    ----------
-    f
-        Shape ``(lines, points)``: one table per row.
-
-    Returns
-    -------
-    numpy.ndarray
-        One estimate per row; 0 for constant values (noise below the spacing of the
-        numbers), NaN for a row with a non-finite value.
-    """
-    d = np.asarray(f, dtype=np.float64)
-    diffs, weights = _ecnoise_operators(d.shape[1])
-    if not len(weights):
-        return np.full(d.shape[0], np.nan)
-    # every order's differences in one product, their scaled mean squares in another
-    table = d @ diffs.T
-    # sorted as variances: the square root keeps the order, and only the middle needs it
-    orders = (table * table) @ weights
-    orders.sort(axis=1)
-    m = orders.shape[1]
-    if m % 2:
-        return np.sqrt(orders[:, m // 2])
-    return (np.sqrt(orders[:, m // 2 - 1]) + np.sqrt(orders[:, m // 2])) / 2
-
-
-@functools.cache
-def _ecnoise_operators(points: int) -> tuple[Array, Array]:
-    """The k-th difference operators of ECnoise (k = 2 … 6) stacked, shape
-    ``(rows, points)``, and the weights ``γ_k / (points − k)`` that turn their squares
-    into each order's σ_k², shape ``(rows, orders)``."""
-    rows, weights = [], []
-    op = np.eye(points)
-    orders = list(range(2, min(7, points - 2)))
-    for k in range(1, orders[-1] + 1 if orders else 1):
-        op = op[1:] - op[:-1]
-        if k in orders:
-            col = np.zeros((len(op), len(orders)))
-            gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
-            col[:, orders.index(k)] = gamma / len(op)
-            rows.append(op)
-            weights.append(col)
-    if not rows:
-        return np.zeros((0, points)), np.zeros((0, 0))
-    return np.concatenate(rows), np.concatenate(weights)
-
-
 def search_steps(
     c: Case, x: Array, ctx: Context, chunk_bytes: int, typical: Any = None
 ) -> StepSearch:
@@ -404,70 +341,11 @@ def search_steps(
         The case's typical variable scales (None: ``max(1, |v_j|)``).
     """
     s = variable_scales(typical, x)
-    noise, f0, nfev = _noise_and_value(c, x, ctx, s)
+    noise, f0, nfev = noise_and_value(c, x, ctx, s)
     trial, d2, d3, central, used, unconfirmed = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
     return StepSearch(
         noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe, unconfirmed
     )
-
-
-def _noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, float, int]:
-    """ε_f by ECnoise along one seeded direction, C(x), and the evaluations used.
-
-    The direction is scaled per variable and centred on x, at several step sizes in
-    one call: too large a step leaves the smooth part in the table, too small a one
-    leaves only repeated values; the least estimate is the noise (at least eps·|C|).
-    """
-    signs, t = _noise_line(x.shape[0])
-    line = (x + t * (signs * s)).astype(ctx.dtype, copy=False)
-    with np.errstate(all="ignore"):
-        noise, f0 = noise_from_values(c.cost(line, ctx), float(ctx.eps))
-    return noise, f0, len(line)
-
-
-def noise_offsets(n: int) -> Array:
-    """The noise line's offsets in units of the variables' scales ``s``, shape
-    ``(63, n)``: its points are ``x + noise_offsets(n) * s``."""
-    signs, t = _noise_line(n)
-    return t * signs
-
-
-@functools.lru_cache(maxsize=8)
-def _noise_line(n: int) -> tuple[Array, Array]:
-    """The seeded ±1 direction of the noise line, and its offsets as a column (the
-    (63, n) table itself is not kept: at large n it is megabytes)."""
-    signs = np.where(np.sin(np.arange(1.0, n + 1) * 12.9898) > 0, 1.0, -1.0)
-    t = (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)[None, :] * NOISE_STEPS[:, None]
-    return signs, t.reshape(-1, 1)
-
-
-def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
-    """ε_f and C(x) from the cost on the noise line (at least ``eps·|C(x)|``)."""
-    fl = np.asarray(values, dtype=np.float64).reshape(-1, NOISE_POINTS)
-    f0 = float(fl[0, NOISE_POINTS // 2])
-    # a handful of tables: plain floats beat numpy calls on arrays this small
-    found = [t for t in ecnoise(fl).tolist() if t > 0 and math.isfinite(t)]
-    level = 0.0
-    if found:
-        # The least table is free of the smooth part, but the least of several noisy
-        # estimates is biased low: pool the variances of the tables that agree with it.
-        least = POOL * min(found)
-        pool = [t * t for t in found if t <= least]
-        level = math.sqrt(sum(pool) / len(pool))
-    return max(level, eps * abs(f0), 1e-300), f0
-
-
-def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
-    """The cost's noise ε_f near ``x`` (a ``ctx`` array) and the evaluations it took.
-
-    In float64 and float32, ECnoise along one line scaled by the variables' scales
-    ``s``; in mp, where the cost is smooth to its digits, ``eps·|C(x)|`` (one call).
-    """
-    if ctx.name != "mp":
-        noise, _, used = _noise_and_value(c, x, ctx, s)
-        return noise, used
-    f0 = c.cost(x[None], ctx)[0]
-    return max(float(ctx.to_float(ctx.eps * abs(f0))), 1e-300), 1
 
 
 def _measure(

@@ -103,7 +103,7 @@ def _order_text(test: Mapping[Any, Any]) -> str:
     return f"— {verdict}" if verdict in ("pass", "fail") else verdict
 
 
-def _worst(rows: list[dict[str, Any]]) -> Mapping[Any, Any]:
+def _worst(rows: list[dict[Any, Any]]) -> Mapping[Any, Any]:
     """The worst test of a cell: worst verdict, then the judged order farthest off (the
     first such row)."""
     rank = min(RANK.get(r["verdict"], -1) for r in rows)
@@ -116,7 +116,7 @@ def _worst(rows: list[dict[str, Any]]) -> Mapping[Any, Any]:
     return max(worst, key=off)
 
 
-def _cell_text(rows: list[dict[str, Any]]) -> str:
+def _cell_text(rows: list[dict[Any, Any]]) -> str:
     """One summary cell: the worst test's judged r1 order [CI] and verdict, with a tally."""
     row = _worst(rows)
     verdict = str(row["verdict"])
@@ -125,10 +125,10 @@ def _cell_text(rows: list[dict[str, Any]]) -> str:
     return _order_text(row) + tally
 
 
-def _cell_tests(tests: pd.DataFrame) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+def _cell_tests(tests: pd.DataFrame) -> dict[tuple[Any, ...], list[dict[Any, Any]]]:
     """The tests of each (case, backend, precision) cell as plain rows, in one pass (a
     table of a few hundred cells built from per-cell frames cost seconds per report)."""
-    cells: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    cells: dict[tuple[Any, ...], list[dict[Any, Any]]] = {}
     for row in tests.to_dict("records"):
         cells.setdefault((row["case"], row["backend"], row["precision"]), []).append(row)
     return cells

@@ -10,7 +10,8 @@ import pytest
 
 import firstorder as fo
 from firstorder.gradients.finite_difference import clear_step_cache
-from firstorder.gradients.steps import ecnoise, search_steps, variable_scales
+from firstorder.gradients.noise import ecnoise
+from firstorder.gradients.steps import search_steps, variable_scales
 from firstorder.studies.grid import DEFAULT_POINTS, point_of
 
 #: The oracle: the best error of any single relative step h·max(1, |v_j|) over these.
