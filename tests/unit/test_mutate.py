@@ -155,3 +155,59 @@ def test_outcome_constructors() -> None:
     failed = Outcome.not_tested(fo.FirstOrderError("the `gradient` has a non-finite component."))
     assert failed.verdict == "error" and failed.reason.startswith("not tested: the `gradient`")
     assert np.isnan(failed.order) and failed.wrong_components == ()
+
+
+@pytest.mark.parametrize("precision", ["float64", "mp"])
+def test_the_first_draw_on_the_mutants_memo_gives_the_unshared_verdicts(precision) -> None:
+    """The draw at x0 reads the sweeps the mutants' tests left in the memo: every
+    direction's estimate, window and verdict are those of a fresh case."""
+    from firstorder.studies.memo import memoised
+    from firstorder.studies.mutation import MutationTask, _false_alarms, _mutant_rows
+    from firstorder.taylor.check import detect
+
+    c = fo.load_cases()["rosenbrock"]
+    task = MutationTask(c, precision, 20, 3, 0)
+    shared = memoised(c)
+    _mutant_rows(shared, task)  # fills the memo, as in a task
+    hits = len(shared.cost_fn.cache)
+    fresh = detect(c, seed=0, precision=precision, dps=20)
+    reused = detect(shared, seed=0, precision=precision, dps=20)
+    assert len(shared.cost_fn.cache) < hits + 3 * len(reused.results[0].steps)  # mostly reused
+    assert (reused.verdict, reused.reason) == (fresh.verdict, fresh.reason)
+    for a, b in zip(fresh.results, reused.results, strict=True):
+        assert (a.verdict, a.error_estimate, a.error_sd, a.order) == (
+            b.verdict,
+            b.error_estimate,
+            b.error_sd,
+            b.order,
+        )
+    assert _false_alarms(c, task, at_x0=shared) == _false_alarms(c, task)
+
+
+def test_mp_cases_limits_the_mp_tasks() -> None:
+    res = fo.mutate(["seed", "linear"], draws=1, mp_draws=1, mp_cases=["linear"])
+    fa = res.false_alarms
+    assert set(fa.loc[fa["precision"] == "mp", "case"]) == {"linear"}
+    assert set(fa.loc[fa["precision"] == "float64", "case"]) == {"seed", "linear"}
+    with pytest.raises(fo.FirstOrderError, match="unknown case `lineer`"):
+        fo.mutate(["seed"], mp_cases=["lineer"])
+
+
+def test_default_mutate_scope_and_full() -> None:
+    """The default command: every case in float64, the representative ones in mp;
+    `--full`, `--case` and `--tag` mutate every case picked in mp."""
+    import argparse
+
+    from firstorder.cli.mutate import DRAWS, FULL_DRAWS, _draws, _mp_cases
+    from firstorder.studies.mutation import MP_REPRESENTATIVE
+
+    reg = fo.load_cases()
+    assert all(name in reg and reg[name].grad_fn is not None for name in MP_REPRESENTATIVE)
+
+    def ns(**kw):
+        return argparse.Namespace(**({"full": False, "case": [], "tag": [], "draws": None} | kw))
+
+    assert (_mp_cases(ns()), _draws(ns())) == (MP_REPRESENTATIVE, DRAWS)
+    assert (_mp_cases(ns(full=True)), _draws(ns(full=True))) == (None, FULL_DRAWS)
+    assert _mp_cases(ns(case=["gulf"])) is None and _mp_cases(ns(tag=["mgh"])) is None
+    assert _draws(ns(full=True, draws=7)) == 7
