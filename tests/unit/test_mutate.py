@@ -87,7 +87,9 @@ def test_mutate_command_writes_its_report(tmp_path) -> None:
     assert {"mutation.csv", "mutation.md", "false_alarms.csv", "detection.csv", "run.json"} <= names
     frame = pd.read_csv(folder / "mutation.csv")
     assert set(frame["precision"]) == {"float64"}
-    assert "## Detection and location per fault" in (folder / "mutation.md").read_text()
+    md = (folder / "mutation.md").read_text()
+    assert "## Detection and location per fault" in md
+    assert "Scope: 1 case in float64 (3 draws each)." in md
 
 
 def test_mutate_bad_input(tmp_path) -> None:
