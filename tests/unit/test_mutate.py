@@ -213,3 +213,21 @@ def test_default_mutate_scope_and_full() -> None:
     assert (_mp_cases(ns(full=True)), _draws(ns(full=True))) == (None, FULL_DRAWS)
     assert _mp_cases(ns(case=["gulf"])) is None and _mp_cases(ns(tag=["mgh"])) is None
     assert _draws(ns(full=True, draws=7)) == 7
+
+
+def test_memo_keys_of_a_batch_are_the_keys_of_its_rows() -> None:
+    """Rows short enough to be their own key are keyed at once; the rest by digest."""
+    from firstorder.numbers import context
+    from firstorder.studies.memo import RAW_KEY_BYTES, _row_key, _row_keys
+
+    rng = np.random.default_rng(1)
+    wide = RAW_KEY_BYTES // 8 + 1
+    for v in (
+        rng.normal(size=(5, 3)),
+        rng.normal(size=(5, 3)).astype(np.float32),
+        rng.normal(size=(5, 6))[:, ::2],  # not contiguous
+        rng.normal(size=(3, wide)),
+        context("mp", 20).asarray(rng.normal(size=(2, 3))),
+    ):
+        assert _row_keys(v) == [_row_key(r) for r in v]
+    assert len(set(_row_keys(np.array([[0.0, 1.0], [1.0, 0.0]])))) == 2
