@@ -22,7 +22,7 @@ from .common import (
 __all__ = ["DRAWS", "FULL_DRAWS", "add_parser"]
 
 #: False-alarm draws per case in float precisions, by default and with ``--full``.
-DRAWS = 40
+DRAWS = 100
 FULL_DRAWS = 200
 #: The same in mp (both scopes).
 MP_DRAWS = 10
