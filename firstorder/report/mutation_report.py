@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..studies.mutation import MutationResult
 from .markdown import markdown_table
 from .runfolder import RunFolder
@@ -44,9 +46,11 @@ def mutation_markdown(result: MutationResult) -> str:
         "says so instead of passing the mutant; `largest_missed_resolvable` leaves those "
         "out.",
         "",
-        "Regenerate with `python -m firstorder mutate --name mutation --jobs 2` at the "
-        "repository root (every case, float64 and mp; `reports/README.md` says how "
-        "long it takes). The kept report is this summary, "
+        f"Scope: {_scope(fa)}. The kept report covers every case in float64 and mp; "
+        "regenerate it with `python -m firstorder mutate --full --name mutation --jobs 2` "
+        "at the repository root (`reports/README.md` says how long it takes; the default "
+        "`firstorder mutate` mutates only representative cases in mp). The kept report "
+        "is this summary, "
         "`detection.csv` and `false_alarms.csv`; `mutation.csv` (one row per mutant) "
         "is regenerated, not kept.",
         "",
@@ -86,3 +90,21 @@ def write_mutation_report(folder: RunFolder, result: MutationResult) -> None:
     folder.write_csv("false_alarms.csv", result.false_alarms)
     folder.write_csv("detection.csv", result.detection())
     folder.write_text("mutation.md", mutation_markdown(result))
+
+
+def _scope(fa: pd.DataFrame) -> str:
+    """``N cases in float64 (K draws each), M in mp (…)``, from the false-alarm table."""
+    parts = []
+    for precision, rows in fa.groupby("precision", sort=False):
+        draws = sorted({int(d) for d in rows["draws"]})
+        each = (
+            f"{_count(draws[0], 'draw')} each"
+            if len(draws) == 1
+            else "draws " + "/".join(map(str, draws))
+        )
+        parts.append(f"{_count(len(rows), 'case')} in {precision} ({each})")
+    return ", ".join(parts) or "no case"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -22,7 +22,13 @@ from ..numbers import Array
 __all__ = ["memoised"]
 
 
+#: Rows of numbers of up to this many bytes are their own key (no digest to compute).
+RAW_KEY_BYTES = 256
+
+
 def _row_key(row: Array) -> bytes:
+    if row.dtype != object and row.nbytes <= RAW_KEY_BYTES:
+        return np.ascontiguousarray(row).tobytes()
     # a digest, not the row: a 1410-parameter network's rows would take 11 kB each
     if row.dtype == object:
         # mpf values are immutable; ``_mpf_`` is their exact binary value
@@ -30,6 +36,15 @@ def _row_key(row: Array) -> bytes:
     else:
         data = row.dtype.str.encode() + row.tobytes()
     return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _row_keys(v: Array) -> list[bytes]:
+    """``_row_key`` of every row of ``v``, at once where the rows are their own keys."""
+    width = v.shape[-1] * v.dtype.itemsize
+    if v.dtype == object or width > RAW_KEY_BYTES or width == 0:
+        return [_row_key(r) for r in v]
+    rows = np.ascontiguousarray(v).view(np.dtype((np.void, width))).reshape(len(v))
+    return [bytes(r) for r in rows.tolist()]
 
 
 class _Memo:
@@ -55,7 +70,9 @@ class _Memo:
             return self.cache[key]
         if len(v) == 0:
             return self.fn(v, *extra, cx)
-        keys = [(ctx_key, _row_key(v[i]), *(_row_key(e[i]) for e in extra)) for i in range(len(v))]
+        keys = list(
+            zip([ctx_key] * len(v), _row_keys(v), *(_row_keys(e) for e in extra), strict=True)
+        )
         todo = {k: i for i, k in enumerate(keys) if k not in self.cache}
         if todo:
             idx = np.fromiter(todo.values(), dtype=np.intp, count=len(todo))

@@ -33,6 +33,7 @@ __all__ = [
     "DELTAS",
     "FAULTS",
     "MP_DELTAS",
+    "MP_REPRESENTATIVE",
     "Mutant",
     "MutationResult",
     "MutationTask",
@@ -47,6 +48,25 @@ __all__ = [
 DELTAS: tuple[float, ...] = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
 #: Further sizes tried in mp only, where the floor is tens of decades lower.
 MP_DELTAS: tuple[float, ...] = (1e-15, 1e-20, 1e-25, 1e-30)
+#: The cases the default ``firstorder mutate`` also mutates in mp (every case is mutated
+#: in float64): one of each kind of cost — a polynomial valley, a quadratic, a badly
+#: scaled least-squares problem, huge values, a stationary point, a rational and an
+#: exponential least-squares problem, a one-dimensional cost, an exponential, the seed,
+#: a linear cost — each a few seconds in mp. The larger sums of exponentials (osborne2,
+#: gulf, osborne1, biggs_exp6) take minutes each there; ``--full`` runs every case.
+MP_REPRESENTATIVE: tuple[str, ...] = (
+    "rosenbrock",
+    "booth",
+    "powell_badly_scaled",
+    "huge_scale",
+    "stationary_saddle",
+    "bard",
+    "box_3d",
+    "squire_trapp",
+    "exp_growth",
+    "seed",
+    "linear",
+)
 #: Fault kinds, in report order.
 FAULTS: tuple[str, ...] = (
     "sign",
@@ -423,13 +443,21 @@ def _mutant_rows(c: Case, task: MutationTask) -> tuple[list[dict[str, Any]], lis
     return rows, skipped
 
 
-def _false_alarms(c: Case, task: MutationTask) -> dict[str, Any]:
-    """The correct gradient through the same detector at ``draws`` seeded points."""
+def _false_alarms(c: Case, task: MutationTask, at_x0: Case | None = None) -> dict[str, Any]:
+    """The correct gradient through the same detector at ``draws`` seeded points.
+
+    ``at_x0``, the same case memoised by the mutants' tests, serves the first draw: it
+    is at x0 with the mutants' seed, so its random direction's sweep (the cost values,
+    which do not depend on the gradient under test) is already there.
+    """
     from ..taylor.check import detect
 
     pts = _draw_points(c, task.draws, task.seed)
+    cases = [c] * task.draws
+    if at_x0 is not None and task.draws:
+        cases[0] = at_x0
     verdicts = [
-        detect(c, pts[k], precision=task.precision, dps=task.dps, seed=task.seed + k).verdict
+        detect(cases[k], pts[k], precision=task.precision, dps=task.dps, seed=task.seed + k).verdict
         for k in range(task.draws)
     ]
     return {
@@ -449,9 +477,10 @@ def run_mutation_task(task: MutationTask) -> TaskOutput:
     # every mutant shares the case's cost: evaluations repeated across mutants (the
     # random direction, the bisection blocks) are done once
     c = resolve_case(task.case, task.case_paths)
-    rows, skipped = _mutant_rows(memoised(c), task)
-    # the draws are at distinct points: nothing to share, only memory to spend
-    return TaskOutput(tuple(rows), _false_alarms(c, task), tuple(skipped))
+    shared = memoised(c)
+    rows, skipped = _mutant_rows(shared, task)
+    # the other draws are at distinct points: nothing to share, only memory to spend
+    return TaskOutput(tuple(rows), _false_alarms(c, task, at_x0=shared), tuple(skipped))
 
 
 def _pick(cases: Iterable[Case | str] | None, tags: Iterable[str], reg: Registry) -> list[Case]:
@@ -470,6 +499,7 @@ def mutate(
     draws: int = 200,
     mp_draws: int = 10,
     mp_max_dim: int = 50,
+    mp_cases: Iterable[str] | None = None,
     seed: int = 0,
     registry: Registry | None = None,
     case_paths: Iterable[str] = (),
@@ -496,6 +526,10 @@ def mutate(
     mp_max_dim
         Cases above this dimension are tested in float precisions only: an mp Taylor
         test and its bisection cost O(n) mp cost evaluations each.
+    mp_cases
+        Names of the cases also tested in mp (default: every one picked); the others
+        are tested in float precisions only. :data:`MP_REPRESENTATIVE` is the default
+        command's choice.
     seed
         Seed of the directions and points.
     registry
@@ -519,6 +553,10 @@ def mutate(
         if p not in valid:
             raise unknown("precision", p, valid)
     picked = _pick(cases, tags, reg)
+    in_mp = None if mp_cases is None else set(mp_cases)
+    for name in sorted(in_mp or ()):
+        if name not in reg:
+            raise unknown("case", name, reg)
     # to another process a registered case travels by name (its functions may live in
     # a file the worker loads again); here, as itself
     travel: list[Case | str] = [
@@ -528,7 +566,7 @@ def mutate(
         MutationTask(t, p, dps, mp_draws if p == "mp" else draws, seed, paths)
         for c, t in zip(picked, travel, strict=True)
         for p in precisions
-        if p != "mp" or c.dim <= mp_max_dim
+        if p != "mp" or (c.dim <= mp_max_dim and (in_mp is None or c.name in in_mp))
     ]
     if progress is not None and tasks:
         progress(0, len(tasks), tasks[0].label)  # the bar (and the task count) at once

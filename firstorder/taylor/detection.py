@@ -252,7 +252,9 @@ def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Arra
     first = _solve(m, [1.0] + [0.0] * (terms - 1))
     if coef is None or first is None or not float(first[0]) > 0:
         return None
-    fitted = sum(coef[k] * powers[k] for k in range(terms))
+    # the array on the left: an mpf on the left first tries (and fails, after printing
+    # the whole array into its error message) to convert the array to one number
+    fitted = sum(powers[k] * coef[k] for k in range(terms))
     resid = np.array([float(r) for r in (y - fitted)]) / sy
     return float(coef[0]), math.sqrt(float(first[0])), resid
 

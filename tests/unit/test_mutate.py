@@ -87,7 +87,9 @@ def test_mutate_command_writes_its_report(tmp_path) -> None:
     assert {"mutation.csv", "mutation.md", "false_alarms.csv", "detection.csv", "run.json"} <= names
     frame = pd.read_csv(folder / "mutation.csv")
     assert set(frame["precision"]) == {"float64"}
-    assert "## Detection and location per fault" in (folder / "mutation.md").read_text()
+    md = (folder / "mutation.md").read_text()
+    assert "## Detection and location per fault" in md
+    assert "Scope: 1 case in float64 (3 draws each)." in md
 
 
 def test_mutate_bad_input(tmp_path) -> None:
@@ -155,3 +157,77 @@ def test_outcome_constructors() -> None:
     failed = Outcome.not_tested(fo.FirstOrderError("the `gradient` has a non-finite component."))
     assert failed.verdict == "error" and failed.reason.startswith("not tested: the `gradient`")
     assert np.isnan(failed.order) and failed.wrong_components == ()
+
+
+@pytest.mark.parametrize("precision", ["float64", "mp"])
+def test_the_first_draw_on_the_mutants_memo_gives_the_unshared_verdicts(precision) -> None:
+    """The draw at x0 reads the sweeps the mutants' tests left in the memo: every
+    direction's estimate, window and verdict are those of a fresh case."""
+    from firstorder.studies.memo import memoised
+    from firstorder.studies.mutation import MutationTask, _false_alarms, _mutant_rows
+    from firstorder.taylor.check import detect
+
+    c = fo.load_cases()["rosenbrock"]
+    task = MutationTask(c, precision, 20, 3, 0)
+    shared = memoised(c)
+    _mutant_rows(shared, task)  # fills the memo, as in a task
+    hits = len(shared.cost_fn.cache)
+    fresh = detect(c, seed=0, precision=precision, dps=20)
+    reused = detect(shared, seed=0, precision=precision, dps=20)
+    assert len(shared.cost_fn.cache) < hits + 3 * len(reused.results[0].steps)  # mostly reused
+    assert (reused.verdict, reused.reason) == (fresh.verdict, fresh.reason)
+    for a, b in zip(fresh.results, reused.results, strict=True):
+        assert (a.verdict, a.error_estimate, a.error_sd, a.order) == (
+            b.verdict,
+            b.error_estimate,
+            b.error_sd,
+            b.order,
+        )
+    assert _false_alarms(c, task, at_x0=shared) == _false_alarms(c, task)
+
+
+def test_mp_cases_limits_the_mp_tasks() -> None:
+    res = fo.mutate(["seed", "linear"], draws=1, mp_draws=1, mp_cases=["linear"])
+    fa = res.false_alarms
+    assert set(fa.loc[fa["precision"] == "mp", "case"]) == {"linear"}
+    assert set(fa.loc[fa["precision"] == "float64", "case"]) == {"seed", "linear"}
+    with pytest.raises(fo.FirstOrderError, match="unknown case `lineer`"):
+        fo.mutate(["seed"], mp_cases=["lineer"])
+
+
+def test_default_mutate_scope_and_full() -> None:
+    """The default command: every case in float64, the representative ones in mp;
+    `--full`, `--case` and `--tag` mutate every case picked in mp."""
+    import argparse
+
+    from firstorder.cli.mutate import DRAWS, FULL_DRAWS, _draws, _mp_cases
+    from firstorder.studies.mutation import MP_REPRESENTATIVE
+
+    reg = fo.load_cases()
+    assert all(name in reg and reg[name].grad_fn is not None for name in MP_REPRESENTATIVE)
+
+    def ns(**kw):
+        return argparse.Namespace(**({"full": False, "case": [], "tag": [], "draws": None} | kw))
+
+    assert (_mp_cases(ns()), _draws(ns())) == (MP_REPRESENTATIVE, DRAWS)
+    assert (_mp_cases(ns(full=True)), _draws(ns(full=True))) == (None, FULL_DRAWS)
+    assert _mp_cases(ns(case=["gulf"])) is None and _mp_cases(ns(tag=["mgh"])) is None
+    assert _draws(ns(full=True, draws=7)) == 7
+
+
+def test_memo_keys_of_a_batch_are_the_keys_of_its_rows() -> None:
+    """Rows short enough to be their own key are keyed at once; the rest by digest."""
+    from firstorder.numbers import context
+    from firstorder.studies.memo import RAW_KEY_BYTES, _row_key, _row_keys
+
+    rng = np.random.default_rng(1)
+    wide = RAW_KEY_BYTES // 8 + 1
+    for v in (
+        rng.normal(size=(5, 3)),
+        rng.normal(size=(5, 3)).astype(np.float32),
+        rng.normal(size=(5, 6))[:, ::2],  # not contiguous
+        rng.normal(size=(3, wide)),
+        context("mp", 20).asarray(rng.normal(size=(2, 3))),
+    ):
+        assert _row_keys(v) == [_row_key(r) for r in v]
+    assert len(set(_row_keys(np.array([[0.0, 1.0], [1.0, 0.0]])))) == 2
