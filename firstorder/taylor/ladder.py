@@ -1,0 +1,181 @@
+"""Sampling the step ladder from the top down, stopping once the remainders are round-off.
+
+A cost that cannot batch is looped, one point at a time, so every point of a sweep
+costs a call (a cost that batches is evaluated at every point in one call, as
+before, and the same steps are kept from its values). Below the step where a
+remainder has sunk into the cost's round-off, its steps carry next to nothing: the
+intercept fit of s1 weighs a step ``h`` by ``h²/σ²``
+(:mod:`~firstorder.taylor.detection`), so steps a factor 2⁸ under the first quiet
+one weigh 2⁻¹⁶ of it; r1 is fitted over its clean window above the floor, and its
+floor is read off a few steps below.
+
+:func:`sample_early` evaluates the ladder in chunks from the largest step down,
+along every direction at once. It stops a direction's −h side once s1 has stayed
+within :data:`QUIET` noise deviations for :data:`QUIET_RUN` consecutive steps, and
+its +h side once the −h side has stopped and r1 has done the same. The noise is the
+probe's (measured first, at the point), never the remainders' own plateau. A wrong
+gradient's ``h|e·d|`` keeps s1 above the noise down to ``h ≈ σ/|e·d|``, so the steps
+it shows at are kept; where the probe misses round-off (a plateau above it), the
+remainders never read as quiet and the whole ladder is evaluated, as before.
+
+The kept steps are formed and judged exactly as a full ladder's
+(:func:`~firstorder.taylor.remainders.sample_along`); s1 is NaN at the +h steps
+below the −h side's stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..case.model import Case
+from ..numbers import Array, Context
+from .detection import cost_noise
+from .remainders import (
+    Samples,
+    _costs,
+    _form,
+    _jittered,
+    _resolution,
+    _sweep_points,
+    _where,
+)
+
+__all__ = ["CHUNK", "QUIET", "QUIET_RUN", "sample_early"]
+
+#: A remainder within this many noise deviations (κ not included) is quiet.
+QUIET = 3.0
+#: Consecutive quiet steps after which a side stops.
+QUIET_RUN = 8
+#: Steps evaluated per round, along every direction still going.
+CHUNK = 4
+
+
+class _Sweep:
+    """The values evaluated so far along one direction (full-ladder row layout)."""
+
+    def __init__(self, rows: Array, n: int, cx: Context) -> None:
+        self.rows, self.n = rows, n
+        self.vals = np.zeros(len(rows), dtype=object if cx.name == "mp" else float)
+        self.bad = np.ones(len(rows), dtype=bool)
+        self.plus = self.minus = 0  # +h and −h steps evaluated
+        self.plus_on = self.minus_on = True
+        m, jit = n + 1, _jittered(n)
+        self.jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(jit)}
+        self.probe = np.arange(2 * m - 1 + len(jit), len(rows))
+
+    def wanted(self, lo: int, hi: int) -> list[int]:
+        """Rows of steps ``lo … hi − 1`` still to evaluate (the point and probe first)."""
+        m = self.n + 1
+        out = [0, *self.probe.tolist()] if lo == 0 else []
+        for s in range(lo, min(hi, self.n)):
+            if self.plus_on:
+                out.append(1 + s)
+                if s in self.jit_row:
+                    out.append(self.jit_row[s])
+            if self.minus_on:
+                out.append(m + s)
+        return out
+
+    def truncated(self) -> tuple[int, Array, Array, Array]:
+        """The kept steps, and the rows, values and mask of a ladder of that length."""
+        m, k = self.n + 1, self.plus
+        jit = [self.jit_row[int(s)] for s in _jittered(k)]
+        idx = np.concatenate([np.arange(1 + k), m + np.arange(k), jit, self.probe]).astype(int)
+        bad = self.bad[idx].copy()
+        bad[1 + k + self.minus : 1 + 2 * k] = True  # −h side stopped: s1 not formed there
+        return k, self.rows[idx], self.vals[idx], bad
+
+
+def sample_early(
+    c: Case, v64: Array, ds: list[Array], h64: Array, g: Array, cx: Context
+) -> list[Samples]:
+    """:func:`~firstorder.taylor.remainders.sample_along`, from the largest step down,
+    stopping each side of each direction once its remainder is round-off.
+
+    Raises
+    ------
+    FirstOrderError
+        As :func:`~firstorder.taylor.remainders.sample_remainders`.
+    """
+    v, h, n = cx.asarray(v64), cx.asarray(h64), len(h64)
+    delta = max(float(h64[-1]), _resolution(v64, cx))
+    sweeps = [_Sweep(_sweep_points(v, cx.asarray(d), h, delta, cx), n, cx) for d in ds]
+    if c.batched:
+        # One call for everything is cheaper than a call per round; the rounds then
+        # read the values, so that the steps kept are those of a looped cost.
+        size = len(sweeps[0].rows)
+        every = np.concatenate([sw.rows for sw in sweeps])
+        all_vals, all_bad = _costs(c, every, cx, lambda k: _where(k % size, h64))
+    for lo in range(0, n, CHUNK):
+        asked = [(j, r) for j, sw in enumerate(sweeps) for r in sw.wanted(lo, lo + CHUNK)]
+        if not asked:
+            break
+        if c.batched:
+            at = np.array([j * size + r for j, r in asked])
+            vals, bad = all_vals[at], all_bad[at]
+        else:
+            pts = np.stack([sweeps[j].rows[r] for j, r in asked])
+            vals, bad = _costs(c, pts, cx, _locator(asked, h64))
+        for (j, r), val, b in zip(asked, vals, bad, strict=True):
+            sweeps[j].vals[r], sweeps[j].bad[r] = val, b
+        for sw, d64 in zip(sweeps, ds, strict=True):
+            _advance(sw, lo, min(lo + CHUNK, n), d64, v64, g, cx)
+    out = []
+    for sw, d64 in zip(sweeps, ds, strict=True):
+        k, rows, vals, bad = sw.truncated()
+        out.append(_form(c, v64, d64, h64[:k], g, cx, rows, vals, bad))
+    return out
+
+
+def _locator(asked: list[tuple[int, int]], h64: Array) -> Callable[[int], str]:
+    """Where row ``k`` of a round lies, for an error that names the step."""
+    return lambda k: _where(asked[k][1], h64)
+
+
+def _advance(sw: _Sweep, lo: int, hi: int, d64: Array, v64: Array, g: Array, cx: Context) -> None:
+    """Count the steps just evaluated and stop a side whose remainder is quiet."""
+    if sw.plus_on:
+        sw.plus = hi
+    if sw.minus_on:
+        sw.minus = hi
+    if not (sw.plus_on or sw.minus_on):
+        return
+    quiet_r1, quiet_s1 = _quiet(sw, d64, v64, g, cx)
+    if sw.minus_on and _run(quiet_s1[: sw.minus]):
+        sw.minus_on = False
+    if sw.plus_on and not sw.minus_on and _run(quiet_r1[: sw.plus]):
+        sw.plus_on = False
+
+
+def _run(quiet: Array) -> bool:
+    return len(quiet) >= QUIET_RUN and bool(np.all(quiet[-QUIET_RUN:]))
+
+
+def _quiet(sw: _Sweep, d64: Array, v64: Array, g: Array, cx: Context) -> tuple[Array, Array]:
+    """Whether r1 and s1 lie within :data:`QUIET` noise deviations at each step
+    evaluated on their side (the noise of :func:`~firstorder.taylor.remainders._form`
+    without κ and without the plateau, which the remainders themselves would set)."""
+    f, eps, m, k = cx.to_float, float(cx.eps), sw.n + 1, sw.plus
+    v, rows, vals = cx.asarray(v64), sw.rows, sw.vals
+    if sw.bad[0] or np.any(sw.bad[sw.probe]):
+        return np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
+    c0 = vals[0]
+    probe = rows[sw.probe]
+    noise = cost_noise(
+        f(vals[sw.probe] - cx.sum(g[None, :] * (probe - v[None, :]))), eps, float(f(c0))
+    )
+    plus, minus = rows[1 : 1 + k], rows[m : m + k]
+    cp, cm = vals[1 : 1 + k], vals[m : m + k]
+    with np.errstate(all="ignore"):
+        r1 = np.abs(f(cp - c0 - cx.sum(g[None, :] * (plus - v[None, :]))))
+        sides = np.maximum(noise, eps * np.abs(f(cp)))
+        quiet_r1 = r1 <= QUIET * np.hypot(sides, noise)
+        dvs = (plus - minus) / 2
+        s1 = np.abs(f((cp - cm) / 2 - cx.sum(g[None, :] * dvs)))
+        back = np.maximum(noise, eps * np.abs(f(cm)))
+        terms = eps * np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
+        quiet_s1 = s1 <= QUIET * np.hypot(np.hypot(sides, back) / 2, terms)
+    good = ~sw.bad[1 : 1 + k]
+    return quiet_r1 & good, quiet_s1 & good & ~sw.bad[m : m + k]
