@@ -61,6 +61,9 @@ class _Sweep:
         self.bad = np.ones(len(rows), dtype=bool)
         self.plus = self.minus = 0  # +h and −h steps evaluated
         self.plus_on = self.minus_on = True
+        self.quiet_r1: list[bool] = []
+        self.quiet_s1: list[bool] = []
+        self.noise: float | None = None  # the probe's σ, once evaluated
         m, jit = n + 1, _jittered(n)
         self.jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(jit)}
         self.probe = np.arange(2 * m - 1 + len(jit), len(rows))
@@ -120,8 +123,8 @@ def sample_early(
             vals, bad = _costs(c, pts, cx, _locator(asked, h64))
         for (j, r), val, b in zip(asked, vals, bad, strict=True):
             sweeps[j].vals[r], sweeps[j].bad[r] = val, b
-        for sw, d64 in zip(sweeps, ds, strict=True):
-            _advance(sw, lo, min(lo + CHUNK, n), d64, v64, g, cx)
+        for sw in sweeps:
+            _advance(sw, lo, min(lo + CHUNK, n), v64, g, cx)
     out = []
     for sw, d64 in zip(sweeps, ds, strict=True):
         k, rows, vals, bad = sw.truncated()
@@ -134,40 +137,42 @@ def _locator(asked: list[tuple[int, int]], h64: Array) -> Callable[[int], str]:
     return lambda k: _where(asked[k][1], h64)
 
 
-def _advance(sw: _Sweep, lo: int, hi: int, d64: Array, v64: Array, g: Array, cx: Context) -> None:
+def _advance(sw: _Sweep, lo: int, hi: int, v64: Array, g: Array, cx: Context) -> None:
     """Count the steps just evaluated and stop a side whose remainder is quiet."""
-    if sw.plus_on:
-        sw.plus = hi
-    if sw.minus_on:
-        sw.minus = hi
     if not (sw.plus_on or sw.minus_on):
         return
-    quiet_r1, quiet_s1 = _quiet(sw, d64, v64, g, cx)
-    if sw.minus_on and _run(quiet_s1[: sw.minus]):
-        sw.minus_on = False
-    if sw.plus_on and not sw.minus_on and _run(quiet_r1[: sw.plus]):
-        sw.plus_on = False
+    quiet_r1, quiet_s1 = _quiet(sw, lo, hi, v64, g, cx)
+    if sw.plus_on:
+        sw.plus = hi
+        sw.quiet_r1.extend(quiet_r1.tolist())
+    if sw.minus_on:
+        sw.minus = hi
+        sw.quiet_s1.extend(quiet_s1.tolist())
+        sw.minus_on = not _run(sw.quiet_s1)
+    if sw.plus_on and not sw.minus_on:
+        sw.plus_on = not _run(sw.quiet_r1)
 
 
-def _run(quiet: Array) -> bool:
-    return len(quiet) >= QUIET_RUN and bool(np.all(quiet[-QUIET_RUN:]))
+def _run(quiet: list[bool]) -> bool:
+    return len(quiet) >= QUIET_RUN and all(quiet[-QUIET_RUN:])
 
 
-def _quiet(sw: _Sweep, d64: Array, v64: Array, g: Array, cx: Context) -> tuple[Array, Array]:
-    """Whether r1 and s1 lie within :data:`QUIET` noise deviations at each step
-    evaluated on their side (the noise of :func:`~firstorder.taylor.remainders._form`
-    without κ and without the plateau, which the remainders themselves would set)."""
-    f, eps, m, k = cx.to_float, float(cx.eps), sw.n + 1, sw.plus
+def _quiet(sw: _Sweep, lo: int, hi: int, v64: Array, g: Array, cx: Context) -> tuple[Array, Array]:
+    """Whether r1 and s1 lie within :data:`QUIET` noise deviations at steps
+    ``lo … hi − 1`` (the noise of :func:`~firstorder.taylor.remainders._form` without
+    κ and without the plateau, which the remainders themselves would set)."""
+    f, eps, m = cx.to_float, float(cx.eps), sw.n + 1
     v, rows, vals = cx.asarray(v64), sw.rows, sw.vals
     if sw.bad[0] or np.any(sw.bad[sw.probe]):
-        return np.zeros(k, dtype=bool), np.zeros(k, dtype=bool)
+        return np.zeros(hi - lo, dtype=bool), np.zeros(hi - lo, dtype=bool)
     c0 = vals[0]
-    probe = rows[sw.probe]
-    noise = cost_noise(
-        f(vals[sw.probe] - cx.sum(g[None, :] * (probe - v[None, :]))), eps, float(f(c0))
-    )
-    plus, minus = rows[1 : 1 + k], rows[m : m + k]
-    cp, cm = vals[1 : 1 + k], vals[m : m + k]
+    if sw.noise is None:
+        probe = rows[sw.probe]
+        dvp = probe - v[None, :]
+        sw.noise = cost_noise(f(vals[sw.probe] - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
+    noise = sw.noise
+    plus, minus = rows[1 + lo : 1 + hi], rows[m + lo : m + hi]
+    cp, cm = vals[1 + lo : 1 + hi], vals[m + lo : m + hi]
     with np.errstate(all="ignore"):
         r1 = np.abs(f(cp - c0 - cx.sum(g[None, :] * (plus - v[None, :]))))
         sides = np.maximum(noise, eps * np.abs(f(cp)))
@@ -177,5 +182,5 @@ def _quiet(sw: _Sweep, d64: Array, v64: Array, g: Array, cx: Context) -> tuple[A
         back = np.maximum(noise, eps * np.abs(f(cm)))
         terms = eps * np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
         quiet_s1 = s1 <= QUIET * np.hypot(np.hypot(sides, back) / 2, terms)
-    good = ~sw.bad[1 : 1 + k]
-    return quiet_r1 & good, quiet_s1 & good & ~sw.bad[m : m + k]
+    good = ~sw.bad[1 + lo : 1 + hi]
+    return quiet_r1 & good, quiet_s1 & good & ~sw.bad[m + lo : m + hi]
