@@ -64,6 +64,7 @@ class _Sweep:
         self.quiet_r1: list[bool] = []
         self.quiet_s1: list[bool] = []
         self.noise: float | None = None  # the probe's σ, once evaluated
+        self.plus_seen = self.minus_seen = 0  # steps whose quietness is recorded
         m, jit = n + 1, _jittered(n)
         self.jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(jit)}
         self.probe = np.arange(2 * m - 1 + len(jit), len(rows))
@@ -106,25 +107,29 @@ def sample_early(
     delta = max(float(h64[-1]), _resolution(v64, cx))
     sweeps = [_Sweep(_sweep_points(v, cx.asarray(d), h, delta, cx), n, cx) for d in ds]
     if c.batched:
-        # One call for everything is cheaper than a call per round; the rounds then
-        # read the values, so that the steps kept are those of a looped cost.
+        # One call for everything is cheaper than a call per round; the stops are then
+        # read off the values, the same steps as a looped cost keeps.
         size = len(sweeps[0].rows)
         every = np.concatenate([sw.rows for sw in sweeps])
-        all_vals, all_bad = _costs(c, every, cx, lambda k: _where(k % size, h64))
-    for lo in range(0, n, CHUNK):
-        asked = [(j, r) for j, sw in enumerate(sweeps) for r in sw.wanted(lo, lo + CHUNK)]
-        if not asked:
-            break
-        if c.batched:
-            at = np.array([j * size + r for j, r in asked])
-            vals, bad = all_vals[at], all_bad[at]
-        else:
+        vals, bad = _costs(c, every, cx, lambda k: _where(k % size, h64))
+        for j, sw in enumerate(sweeps):
+            sw.vals, sw.bad = vals[j * size : (j + 1) * size], bad[j * size : (j + 1) * size]
+            quiet_r1, quiet_s1 = _quiet(sw, 0, n, v64, g, cx)
+            for lo in range(0, n, CHUNK):
+                _stop(sw, min(lo + CHUNK, n), quiet_r1, quiet_s1)
+    else:
+        for lo in range(0, n, CHUNK):
+            asked = [(j, r) for j, sw in enumerate(sweeps) for r in sw.wanted(lo, lo + CHUNK)]
+            if not asked:
+                break
             pts = np.stack([sweeps[j].rows[r] for j, r in asked])
             vals, bad = _costs(c, pts, cx, _locator(asked, h64))
-        for (j, r), val, b in zip(asked, vals, bad, strict=True):
-            sweeps[j].vals[r], sweeps[j].bad[r] = val, b
-        for sw in sweeps:
-            _advance(sw, lo, min(lo + CHUNK, n), v64, g, cx)
+            for (j, r), val, b in zip(asked, vals, bad, strict=True):
+                sweeps[j].vals[r], sweeps[j].bad[r] = val, b
+            for sw in sweeps:
+                if sw.plus_on or sw.minus_on:
+                    quiet_r1, quiet_s1 = _quiet(sw, lo, min(lo + CHUNK, n), v64, g, cx)
+                    _stop(sw, min(lo + CHUNK, n), quiet_r1, quiet_s1, lo)
     out = []
     for sw, d64 in zip(sweeps, ds, strict=True):
         k, rows, vals, bad = sw.truncated()
@@ -137,17 +142,17 @@ def _locator(asked: list[tuple[int, int]], h64: Array) -> Callable[[int], str]:
     return lambda k: _where(asked[k][1], h64)
 
 
-def _advance(sw: _Sweep, lo: int, hi: int, v64: Array, g: Array, cx: Context) -> None:
-    """Count the steps just evaluated and stop a side whose remainder is quiet."""
-    if not (sw.plus_on or sw.minus_on):
-        return
-    quiet_r1, quiet_s1 = _quiet(sw, lo, hi, v64, g, cx)
+def _stop(sw: _Sweep, hi: int, quiet_r1: Array, quiet_s1: Array, lo: int = 0) -> None:
+    """Count the steps up to ``hi`` as evaluated and stop a side whose remainder has
+    been quiet for a run of them (``quiet_*`` hold steps ``lo …``)."""
     if sw.plus_on:
         sw.plus = hi
-        sw.quiet_r1.extend(quiet_r1.tolist())
+        sw.quiet_r1.extend(quiet_r1[sw.plus_seen - lo : hi - lo].tolist())
+        sw.plus_seen = hi
     if sw.minus_on:
         sw.minus = hi
-        sw.quiet_s1.extend(quiet_s1.tolist())
+        sw.quiet_s1.extend(quiet_s1[sw.minus_seen - lo : hi - lo].tolist())
+        sw.minus_seen = hi
         sw.minus_on = not _run(sw.quiet_s1)
     if sw.plus_on and not sw.minus_on:
         sw.plus_on = not _run(sw.quiet_r1)
