@@ -57,6 +57,7 @@ class _Sweep:
 
     def __init__(self, rows: Array, n: int, cx: Context) -> None:
         self.rows, self.n = rows, n
+        self.rows64 = np.asarray(cx.to_float(rows), dtype=float)
         self.vals = np.zeros(len(rows), dtype=object if cx.name == "mp" else float)
         self.bad = np.ones(len(rows), dtype=bool)
         self.plus = self.minus = 0  # +h and −h steps evaluated
@@ -126,10 +127,14 @@ def sample_early(
             vals, bad = _costs(c, pts, cx, _locator(asked, h64))
             for (j, r), val, b in zip(asked, vals, bad, strict=True):
                 sweeps[j].vals[r], sweeps[j].bad[r] = val, b
+            hi = min(lo + CHUNK, n)
             for sw in sweeps:
-                if sw.plus_on or sw.minus_on:
-                    quiet_r1, quiet_s1 = _quiet(sw, lo, min(lo + CHUNK, n), v64, g, cx)
-                    _stop(sw, min(lo + CHUNK, n), quiet_r1, quiet_s1, lo)
+                if hi < QUIET_RUN:  # no run yet: count the steps, test them later
+                    sw.plus, sw.minus = hi, hi
+                elif sw.plus_on or sw.minus_on:
+                    start = min(sw.plus_seen, sw.minus_seen)
+                    quiet_r1, quiet_s1 = _quiet(sw, start, hi, v64, g, cx)
+                    _stop(sw, hi, quiet_r1, quiet_s1, start)
     out = []
     for sw, d64 in zip(sweeps, ds, strict=True):
         k, rows, vals, bad = sw.truncated()
@@ -165,27 +170,31 @@ def _run(quiet: list[bool]) -> bool:
 def _quiet(sw: _Sweep, lo: int, hi: int, v64: Array, g: Array, cx: Context) -> tuple[Array, Array]:
     """Whether r1 and s1 lie within :data:`QUIET` noise deviations at steps
     ``lo … hi − 1`` (the noise of :func:`~firstorder.taylor.remainders._form` without
-    κ and without the plateau, which the remainders themselves would set)."""
-    f, eps, m = cx.to_float, float(cx.eps), sw.n + 1
-    v, rows, vals = cx.asarray(v64), sw.rows, sw.vals
+    κ and without the plateau, which the remainders themselves would set).
+
+    In float64 arithmetic (never mp here): the values of float32 are exact in it, and
+    a decision to stop needs no more.
+    """
+    eps, m = float(cx.eps), sw.n + 1
     if sw.bad[0] or np.any(sw.bad[sw.probe]):
         return np.zeros(hi - lo, dtype=bool), np.zeros(hi - lo, dtype=bool)
-    c0 = vals[0]
+    g64 = np.asarray(cx.to_float(g), dtype=float)
+    rows, vals = sw.rows64, np.asarray(sw.vals, dtype=float)
+    c0 = float(vals[0])
     if sw.noise is None:
-        probe = rows[sw.probe]
-        dvp = probe - v[None, :]
-        sw.noise = cost_noise(f(vals[sw.probe] - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
+        dvp = rows[sw.probe] - rows[0]
+        sw.noise = cost_noise(vals[sw.probe] - dvp @ g64, eps, c0)
     noise = sw.noise
     plus, minus = rows[1 + lo : 1 + hi], rows[m + lo : m + hi]
     cp, cm = vals[1 + lo : 1 + hi], vals[m + lo : m + hi]
     with np.errstate(all="ignore"):
-        r1 = np.abs(f(cp - c0 - cx.sum(g[None, :] * (plus - v[None, :]))))
-        sides = np.maximum(noise, eps * np.abs(f(cp)))
+        r1 = np.abs(cp - c0 - (plus - rows[0]) @ g64)
+        sides = np.maximum(noise, eps * np.abs(cp))
         quiet_r1 = r1 <= QUIET * np.hypot(sides, noise)
         dvs = (plus - minus) / 2
-        s1 = np.abs(f((cp - cm) / 2 - cx.sum(g[None, :] * dvs)))
-        back = np.maximum(noise, eps * np.abs(f(cm)))
-        terms = eps * np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
+        s1 = np.abs((cp - cm) / 2 - dvs @ g64)
+        back = np.maximum(noise, eps * np.abs(cm))
+        terms = eps * (np.abs(dvs) @ np.abs(g64))
         quiet_s1 = s1 <= QUIET * np.hypot(np.hypot(sides, back) / 2, terms)
     good = ~sw.bad[1 + lo : 1 + hi]
     return quiet_r1 & good, quiet_s1 & good & ~sw.bad[m + lo : m + hi]
