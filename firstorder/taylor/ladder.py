@@ -25,6 +25,7 @@ below the −h side's stop.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -55,9 +56,15 @@ CHUNK = 4
 class _Sweep:
     """The values evaluated so far along one direction (full-ladder row layout)."""
 
-    def __init__(self, rows: Array, n: int, cx: Context) -> None:
-        self.rows, self.n = rows, n
-        self.rows64 = np.asarray(cx.to_float(rows), dtype=float)
+    def __init__(self, rows: Array, n: int, g64: Array, cx: Context) -> None:
+        self.rows, self.n, self.eps = rows, n, float(cx.eps)
+        # ∇C·Δv of every step, and of the probe, in float64 once (the points are known
+        # before any is evaluated)
+        x = np.asarray(cx.to_float(rows), dtype=float)
+        plus, minus = x[1 : n + 1], x[n + 1 : 2 * n + 1]
+        dvs = (plus - minus) / 2
+        self.lin, self.lin_sym = (plus - x[0]) @ g64, dvs @ g64
+        self.terms = self.eps * (np.abs(dvs) @ np.abs(g64))
         self.vals = np.zeros(len(rows), dtype=object if cx.name == "mp" else float)
         self.bad = np.ones(len(rows), dtype=bool)
         self.plus = self.minus = 0  # +h and −h steps evaluated
@@ -69,6 +76,7 @@ class _Sweep:
         m, jit = n + 1, _jittered(n)
         self.jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(jit)}
         self.probe = np.arange(2 * m - 1 + len(jit), len(rows))
+        self.lin_probe = (x[self.probe] - x[0]) @ g64
 
     def wanted(self, lo: int, hi: int) -> list[int]:
         """Rows of steps ``lo … hi − 1`` still to evaluate (the point and probe first)."""
@@ -106,7 +114,8 @@ def sample_early(
     """
     v, h, n = cx.asarray(v64), cx.asarray(h64), len(h64)
     delta = max(float(h64[-1]), _resolution(v64, cx))
-    sweeps = [_Sweep(_sweep_points(v, cx.asarray(d), h, delta, cx), n, cx) for d in ds]
+    g64 = np.asarray(cx.to_float(g), dtype=float)
+    sweeps = [_Sweep(_sweep_points(v, cx.asarray(d), h, delta, cx), n, g64, cx) for d in ds]
     if c.batched:
         # One call for everything is cheaper than a call per round; the stops are then
         # read off the values, the same steps as a looped cost keeps.
@@ -115,7 +124,7 @@ def sample_early(
         vals, bad = _costs(c, every, cx, lambda k: _where(k % size, h64))
         for j, sw in enumerate(sweeps):
             sw.vals, sw.bad = vals[j * size : (j + 1) * size], bad[j * size : (j + 1) * size]
-            quiet_r1, quiet_s1 = _quiet(sw, 0, n, v64, g, cx)
+            quiet_r1, quiet_s1 = _quiet(sw, 0, n)
             for lo in range(0, n, CHUNK):
                 _stop(sw, min(lo + CHUNK, n), quiet_r1, quiet_s1)
     else:
@@ -133,7 +142,7 @@ def sample_early(
                     sw.plus, sw.minus = hi, hi
                 elif sw.plus_on or sw.minus_on:
                     start = min(sw.plus_seen, sw.minus_seen)
-                    quiet_r1, quiet_s1 = _quiet(sw, start, hi, v64, g, cx)
+                    quiet_r1, quiet_s1 = _quiet(sw, start, hi)
                     _stop(sw, hi, quiet_r1, quiet_s1, start)
     out = []
     for sw, d64 in zip(sweeps, ds, strict=True):
@@ -167,7 +176,7 @@ def _run(quiet: list[bool]) -> bool:
     return len(quiet) >= QUIET_RUN and all(quiet[-QUIET_RUN:])
 
 
-def _quiet(sw: _Sweep, lo: int, hi: int, v64: Array, g: Array, cx: Context) -> tuple[Array, Array]:
+def _quiet(sw: _Sweep, lo: int, hi: int) -> tuple[Array, Array]:
     """Whether r1 and s1 lie within :data:`QUIET` noise deviations at steps
     ``lo … hi − 1`` (the noise of :func:`~firstorder.taylor.remainders._form` without
     κ and without the plateau, which the remainders themselves would set).
@@ -175,26 +184,22 @@ def _quiet(sw: _Sweep, lo: int, hi: int, v64: Array, g: Array, cx: Context) -> t
     In float64 arithmetic (never mp here): the values of float32 are exact in it, and
     a decision to stop needs no more.
     """
-    eps, m = float(cx.eps), sw.n + 1
-    if sw.bad[0] or np.any(sw.bad[sw.probe]):
-        return np.zeros(hi - lo, dtype=bool), np.zeros(hi - lo, dtype=bool)
-    g64 = np.asarray(cx.to_float(g), dtype=float)
-    rows, vals = sw.rows64, np.asarray(sw.vals, dtype=float)
-    c0 = float(vals[0])
+    eps, m, vals = sw.eps, sw.n + 1, sw.vals
     if sw.noise is None:
-        dvp = rows[sw.probe] - rows[0]
-        sw.noise = cost_noise(vals[sw.probe] - dvp @ g64, eps, c0)
+        finite = not (sw.bad[0] or np.any(sw.bad[sw.probe]))
+        probed = np.asarray(vals[sw.probe], dtype=float) - sw.lin_probe
+        sw.noise = cost_noise(probed, eps, float(vals[0])) if finite else math.nan
     noise = sw.noise
-    plus, minus = rows[1 + lo : 1 + hi], rows[m + lo : m + hi]
-    cp, cm = vals[1 + lo : 1 + hi], vals[m + lo : m + hi]
+    if not math.isfinite(noise):  # a probe that is not finite: never quiet
+        return np.zeros(hi - lo, dtype=bool), np.zeros(hi - lo, dtype=bool)
+    c0 = float(vals[0])
+    cp = np.asarray(vals[1 + lo : 1 + hi], dtype=float)
+    cm = np.asarray(vals[m + lo : m + hi], dtype=float)
     with np.errstate(all="ignore"):
-        r1 = np.abs(cp - c0 - (plus - rows[0]) @ g64)
         sides = np.maximum(noise, eps * np.abs(cp))
-        quiet_r1 = r1 <= QUIET * np.hypot(sides, noise)
-        dvs = (plus - minus) / 2
-        s1 = np.abs((cp - cm) / 2 - dvs @ g64)
+        quiet_r1 = np.abs(cp - c0 - sw.lin[lo:hi]) <= QUIET * np.hypot(sides, noise)
         back = np.maximum(noise, eps * np.abs(cm))
-        terms = eps * (np.abs(dvs) @ np.abs(g64))
-        quiet_s1 = s1 <= QUIET * np.hypot(np.hypot(sides, back) / 2, terms)
-    good = ~sw.bad[1 + lo : 1 + hi]
-    return quiet_r1 & good, quiet_s1 & good & ~sw.bad[m + lo : m + hi]
+        sigma = np.hypot(np.hypot(sides, back) / 2, sw.terms[lo:hi])
+        quiet_s1 = np.abs((cp - cm) / 2 - sw.lin_sym[lo:hi]) <= QUIET * sigma
+    kept = ~sw.bad[1 + lo : 1 + hi]
+    return quiet_r1 & kept, quiet_s1 & kept & ~sw.bad[m + lo : m + hi]
