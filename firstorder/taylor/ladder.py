@@ -133,7 +133,9 @@ def sample_early(
             if not asked:
                 break
             pts = np.stack([sweeps[j].rows[r] for j, r in asked])
-            vals, bad = _costs(c, pts, cx, _locator(asked, h64))
+            # after the first round (the point and the probes, which share the point)
+            # every point is met once
+            vals, bad = _costs(c, pts, cx, _locator(asked, h64), distinct=lo > 0)
             for (j, r), val, b in zip(asked, vals, bad, strict=True):
                 sweeps[j].vals[r], sweeps[j].bad[r] = val, b
             hi = min(lo + CHUNK, n)

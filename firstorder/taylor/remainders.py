@@ -386,19 +386,22 @@ def _where(k: int, h: Array) -> str:
     return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
 
 
-def _costs(c: Case, pts: Array, cx: Context, where: Callable[[int], str]) -> tuple[Array, Array]:
+def _costs(
+    c: Case, pts: Array, cx: Context, where: Callable[[int], str], distinct: bool = False
+) -> tuple[Array, Array]:
     """Evaluate the cost at all sweep points in one call; name the step if it raises.
 
     ``where(k)`` says where row ``k`` lies. A cost that cannot batch is looped by its
     case, so each distinct point is evaluated once (the point itself recurs in every
-    sweep). Floating-point overflow is no error here: it shows as a non-finite value,
-    which the caller judges (at the largest steps it is pre-asymptotic). Returns the
-    values and the mask of non-finite ones.
+    sweep), unless the caller knows the points ``distinct``. Floating-point overflow
+    is no error here: it shows as a non-finite value, which the caller judges (at the
+    largest steps it is pre-asymptotic). Returns the values and the mask of
+    non-finite ones.
     """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            if c.batched or pts.dtype == object:
+            if c.batched or pts.dtype == object or distinct:
                 vals = np.asarray(c.cost(pts, cx))
             else:
                 uniq, inverse = np.unique(pts, axis=0, return_inverse=True)
