@@ -219,7 +219,7 @@ def check_gradient(
     specs: list[Any] = (["descent"] if descent else []) + ["random"] * directions
     # A JAX cost (with its jax.grad or custom_vjp) runs in float64 during the check only.
     with user_scope():
-        return _run(c, v, "analytic", specs, precision, DEFAULT_DPS, seed)
+        return _run(c, v, "analytic", specs, precision, DEFAULT_DPS, seed, early_stop=True)
 
 
 def _refuse_lost_mp(c: Case, v: Array, gname: str) -> None:
@@ -255,10 +255,19 @@ def _refuse_lost_mp(c: Case, v: Array, gname: str) -> None:
 
 
 def _run(
-    c: Case, v: Array, gradient: Any, specs: list[Any], precision: str, dps: int, seed: int
+    c: Case,
+    v: Array,
+    gradient: Any,
+    specs: list[Any],
+    precision: str,
+    dps: int,
+    seed: int,
+    *,
+    early_stop: bool = False,
 ) -> CheckResult:
-    """Taylor tests along ``specs`` (sampled in one cost call, judged in turn up to the
-    first fail), combined. ``descent`` uses ``seed``, the others ``seed``, ``seed + 1``, …"""
+    """Taylor tests along ``specs`` (sampled in one cost call, or from the top down
+    with ``early_stop``; judged in turn up to the first fail), combined. ``descent``
+    uses ``seed``, the others ``seed``, ``seed + 1``, …"""
     seeds, k = [], 0
     for spec in specs:
         if isinstance(spec, str) and spec == "descent":
@@ -275,6 +284,7 @@ def _run(
         dps,
         skip_zero_descent=True,
         follow_up=True,
+        early_stop=early_stop,
     )
     return _combine(results)
 

@@ -33,6 +33,7 @@ from ..numbers import DEFAULT_DPS, Array, Context, context
 from ..vocab import TAYLOR_PRECISIONS
 from .directional import fails_along, judge_direction
 from .fit import FAIL_TOL, PASS_TOL, Fit
+from .ladder import sample_early
 from .locate import locate_wrong_components
 from .remainders import cost_length, sample_along
 from .result import TaylorResult, not_applicable
@@ -126,11 +127,12 @@ def taylor_tests(
     locate: bool = True,
     skip_zero_descent: bool = False,
     follow_up: bool = False,
+    early_stop: bool = False,
 ) -> list[TaylorResult]:
     """:func:`taylor_test` along several directions, sampled in one cost call.
 
     The steps depend on the point only, so every direction's sweep (both sides of
-    each step, the jitter, the noise probe) goes through the cost at once; the
+    each step, the noise probe) goes through the cost at once; the
     directions are then judged in turn, stopping at the first that fails, whose wrong
     components are located.
 
@@ -149,6 +151,11 @@ def taylor_tests(
         blocks by bisection, with the same decision: a small wrong component among
         large ones weighs far more along its own axis than along any whole direction.
         Only for ``n ≤`` :data:`FOLLOW_UP_DIM` (the bisection may test every axis).
+    early_stop
+        Sample the ladder from the top down and stop each side of each direction once
+        its remainder has stayed at the round-off for a run of steps
+        (:func:`~firstorder.taylor.ladder.sample_early`): far fewer calls of a cost
+        that is looped. Not in mp.
 
     Returns
     -------
@@ -185,7 +192,8 @@ def taylor_tests(
         ]
     results = []
     # sample the remainders (all directions at once) → measure their floors → fit → judge
-    for d64, s, (_, seed) in zip(ds, sample_along(c, v64, ds, h64, g, cx), specs, strict=True):
+    sample = sample_early if early_stop and cx.name != "mp" else sample_along
+    for d64, s, (_, seed) in zip(ds, sample(c, v64, ds, h64, g, cx), specs, strict=True):
         result = judge_direction(
             c,
             v64,

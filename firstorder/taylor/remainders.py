@@ -7,10 +7,12 @@ precision under test gives
 * ``r1 = |C(v + h d) − C(v) − h ∇C·d|`` (order 2: the error of ΔC ≈ ∇C·Δv),
 * ``r2 = |r1-expression − h²/2 dᵀHd|`` (order 3, where second derivatives are known).
 
-The same call evaluates every point moved by a few ulps: how much the cost changes
-then is its round-off noise at each step. That noise, the size of the terms summed,
-and the plateau the remainders reach at the smallest steps give each remainder's
-round-off floor (:func:`measure_floors`), measured, not assumed.
+The same call evaluates a noise probe: the cost at equally spaced points a few ulps
+apart along ``d``, whose scatter is the cost's round-off noise at the point, and
+every few steps the same point moved by a few ulps (what the step's own rounding
+does to C). That noise, the size of the terms summed, and the plateau the remainders
+reach at the smallest steps give each remainder's round-off floor
+(:func:`measure_floors`), measured, not assumed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ __all__ = [
 
 #: The noise probe evaluates C at v + kδd for k = −PROBE … PROBE.
 PROBE = 8
+#: Every JITTER-th step is also evaluated moved by a few ulps.
+JITTER = 4
 #: Steps under RESOLVE·eps·‖v‖∞ move the point by a few ulps at most (the ladder
 #: reaches that far where |C|/‖∇C‖ is small): there C(v ± h d) shares most of its
 #: rounding with C(v), so its differences fall with h although they are round-off.
@@ -72,7 +76,10 @@ class Samples:
     terms : numpy.ndarray
         ``Σ|g_i Δv_i|``: the size of the terms of ∇C·Δv.
     wobble : numpy.ndarray
-        ``|C(v + h d)·(1 + 2 eps) − C(v + h d)|``: the cost's round-off noise per step.
+        The round-off noise of ``C(v + h d) − C(v)`` per step: κ times the probe's σ
+        combined with ``eps·|C(v + h d)|`` (see :data:`~firstorder.taylor.detection.KAPPA`),
+        or the change of C when a step within :data:`JITTER` of it is moved by a few
+        ulps, whichever is larger.
     quadratic : numpy.ndarray or None
         ``|h²/2 dᵀHd|`` where known.
     eps : float
@@ -158,9 +165,9 @@ def sample_along(
 ) -> list[Samples]:
     """:func:`sample_remainders` along several unit directions, in one cost call.
 
-    Every point of every direction (both sides of each step, the jitter and the noise
-    probe) goes through the cost at once; points that several directions share (the
-    point itself and its jitter) are evaluated once. A cost that cannot batch is
+    Every point of every direction (both sides of each step and the noise probe) goes
+    through the cost at once; points that several directions share (the point
+    itself) are evaluated once. A cost that cannot batch is
     looped by its case, so sharing is then what saves time.
 
     Raises
@@ -186,18 +193,36 @@ def _resolution(v64: Array, cx: Context) -> float:
 
 
 def _sweep_points(v: Array, d: Array, h: Array, delta: float, cx: Context) -> Array:
-    """The points of one sweep: ``v`` and ``v + h d``, the same jittered, ``v − h d``
-    and the noise probe ``v + kδd`` (see :func:`_where` for the layout)."""
+    """The points of one sweep: ``v`` and ``v + h d``, ``v − h d``, every
+    :data:`JITTER`-th step jittered, and the noise probe ``v + kδd`` (see
+    :func:`_where` for the layout)."""
     pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
-    # The same points moved by a few ulps, in the same batched call: how much the
-    # cost changes then is its round-off noise at each step (conditioning included,
-    # e.g. a sum of squares of residuals that nearly cancel).
-    jitter = pts * (1 + 2 * cx.eps)
-    # The −h side of the symmetric remainder, and the noise probe v + kδd.
     minus = v[None, :] - h[:, None] * d[None, :]
+    # The noise probe v + kδd measures the cost's round-off at the point. What it
+    # cannot see is how a step's own rounding changes C (eps·|v_i| per component
+    # times the change of ∇C along the step: all of r1 at a stationary point), and
+    # round-off that grows along the ladder: a few steps moved by a few ulps show
+    # both. They change slowly with h, so every JITTER-th step is enough.
+    jitter = pts[1 + _jittered(len(h))] * (1 + 2 * cx.eps)
     k = cx.asarray(np.arange(-PROBE, PROBE + 1, dtype=float))
     probe = v[None, :] + (k * cx.asarray(delta))[:, None] * d[None, :]
-    return np.concatenate([pts, jitter, minus, probe])
+    return np.concatenate([pts, minus, jitter, probe])
+
+
+def _jittered(n: int) -> Array:
+    """The steps (0-based) whose points are also evaluated jittered."""
+    return np.arange(0, n, JITTER)
+
+
+def _wobble(moved: Array, at: Array, n: int) -> Array:
+    """The jitter's change of C at each of ``n`` steps: the largest one measured
+    within :data:`JITTER` steps (NaN-free; 0 where none is finite)."""
+    idx = _jittered(n)
+    near = np.abs(np.arange(n)[:, None] - idx[None, :]) <= JITTER
+    with np.errstate(invalid="ignore"):
+        w = np.abs(moved - at)
+    w = np.where(np.isfinite(w), w, 0.0)
+    return np.max(np.where(near, w[None, :], 0.0), axis=1)
 
 
 def _form(
@@ -212,17 +237,20 @@ def _form(
     bad: Array,
 ) -> Samples:
     """The remainders of one sweep from its points ``rows`` and their costs."""
-    m = len(h64) + 1
-    pts, minus, probe = rows[:m], rows[2 * m : 3 * m - 1], rows[3 * m - 1 :]
+    m, nj = len(h64) + 1, len(_jittered(len(h64)))
+    pts, minus, probe = rows[:m], rows[m : 2 * m - 1], rows[2 * m - 1 + nj :]
     v, d = cx.asarray(v64), cx.asarray(d64)
-    top = _finite_steps(c.name, bad[: 2 * m], h64)
-    vals, moved = both[:m], both[m : 2 * m]
-    back, probed = both[2 * m : 3 * m - 1], both[3 * m - 1 :]
-    back_bad = bad[2 * m : 3 * m - 1]
+    top = _finite_steps(c.name, bad[:m], h64)
+    vals, back, probed = both[:m], both[m : 2 * m - 1], both[2 * m - 1 + nj :]
+    back_bad = bad[m : 2 * m - 1]
+    with np.errstate(over="ignore"):  # mp values beyond float64's range: not finite
+        moved = cx.to_float(both[2 * m - 1 : 2 * m - 1 + nj])
+        at = cx.to_float(vals[1 + _jittered(len(h64))])
+    wobble = _wobble(moved, at, len(h64))[top:]
     dropped = h64[:top]
     if top:
         keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
-        vals, moved = vals[keep], moved[keep]
+        vals = vals[keep]
         back, back_bad, minus = back[top:], back_bad[top:], minus[top:]
         h64 = h64[top:]
     h = cx.asarray(h64)
@@ -255,6 +283,10 @@ def _form(
     resolved = h64 >= _resolution(v64, cx)
     if resolved.sum() < len(h64) // 2:
         resolved[:] = True
+    # Steps below the last one with an s1 (a −h side stopped early, see
+    # :mod:`~firstorder.taylor.ladder`) have no plateau to show.
+    formed = np.flatnonzero(np.isfinite(sym))
+    resolved[formed[-1] + 1 if len(formed) else 0 :] = False
     sigma = KAPPA * np.maximum(sigma, plateau_floor(h64[resolved], np.abs(sym[resolved])) / 3)
     dhd = quad = None
     r2 = np.full(len(h64), np.nan)
@@ -276,7 +308,7 @@ def _form(
         dhd=float(f(dhd)) if dhd is not None else None,
         magnitude=np.abs(f(ch)) + abs(float(f(c0))),
         terms=np.abs(f(lin_abs)),
-        wobble=np.abs(f(moved - vals))[1:],
+        wobble=np.maximum(KAPPA * np.hypot(sides, noise), wobble),
         quadratic=quad,
         eps=eps,
         s1=sym,
@@ -291,9 +323,9 @@ def measure_floors(s: Samples) -> Floors:
 
     Three measurements, the largest wins at each step: ``eps`` times the size of the
     values and terms summed (scaled by the ulps the cost really loses, read off the
-    smallest steps), the cost's own noise under a few-ulp jitter (judged with its
-    neighbours, since round-off is random), and the plateau r1 reaches at the
-    smallest steps (round-off the jitter cannot see).
+    smallest steps), the cost's own noise measured by the probe (see
+    :attr:`Samples.wobble`), and the plateau r1 reaches at the smallest steps
+    (round-off that a probe at one place cannot see).
     """
     base0 = s.eps * s.magnitude
     base1 = s.eps * (s.magnitude + s.terms)
@@ -342,30 +374,34 @@ def cost_length(c: Case, v64: Array, g: Array | None, cx: Context) -> float | No
 
 
 def _where(k: int, h: Array) -> str:
-    """Where row ``k`` of a sweep lies: the point and its ``len(h)`` steps, the same
-    again jittered, the ``len(h)`` steps on the −h side, then the noise probe."""
-    m = len(h) + 1
-    if k >= 3 * m - 1:
+    """Where row ``k`` of a sweep lies: the point and its ``len(h)`` steps, the
+    ``len(h)`` steps on the −h side, the jittered steps, then the noise probe."""
+    m, idx = len(h) + 1, _jittered(len(h))
+    if k >= 2 * m - 1 + len(idx):
         return "near the point (noise probe)"
-    if k >= 2 * m:
-        return f"at step `h=-{h[k - 2 * m]:.3g}`"
-    k = k % m
+    if k >= 2 * m - 1:
+        return f"at step `h={h[idx[k - 2 * m + 1]]:.3g}` (moved by a few ulps)"
+    if k >= m:
+        return f"at step `h=-{h[k - m]:.3g}`"
     return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
 
 
-def _costs(c: Case, pts: Array, cx: Context, where: Callable[[int], str]) -> tuple[Array, Array]:
+def _costs(
+    c: Case, pts: Array, cx: Context, where: Callable[[int], str], distinct: bool = False
+) -> tuple[Array, Array]:
     """Evaluate the cost at all sweep points in one call; name the step if it raises.
 
     ``where(k)`` says where row ``k`` lies. A cost that cannot batch is looped by its
     case, so each distinct point is evaluated once (the point itself recurs in every
-    sweep). Floating-point overflow is no error here: it shows as a non-finite value,
-    which the caller judges (at the largest steps it is pre-asymptotic). Returns the
-    values and the mask of non-finite ones.
+    sweep), unless the caller knows the points ``distinct``. Floating-point overflow
+    is no error here: it shows as a non-finite value, which the caller judges (at the
+    largest steps it is pre-asymptotic). Returns the values and the mask of
+    non-finite ones.
     """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            if c.batched or pts.dtype == object:
+            if c.batched or pts.dtype == object or distinct:
                 vals = np.asarray(c.cost(pts, cx))
             else:
                 uniq, inverse = np.unique(pts, axis=0, return_inverse=True)
@@ -395,8 +431,6 @@ def _finite_steps(name: str, bad: Array, h: Array) -> int:
     pre-asymptotic there: those steps are dropped. Non-finite at the point itself, at
     every step, or at a step smaller than a finite one is an error naming the step.
     """
-    m = len(h) + 1
-    bad = bad[:m] | bad[m:]
     if bad[0]:
         raise FirstOrderError(f"the cost of case `{name}` is not finite at the point itself.")
     steps = bad[1:]

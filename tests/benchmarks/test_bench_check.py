@@ -1,11 +1,13 @@
 """Speed of one `check_gradient` on plain-numpy user costs of n ≤ 50.
 
 Goal (issue 14): under 20 ms median for n ≤ 50, default settings (the descent and
-three random directions, sampled in one cost call with their −h sides and noise
-probes). A user's cost that returns ``float(...)`` cannot batch and is looped, one
-point at a time (``loop``); the same cost written over ``(..., n)`` is evaluated in
-one call (``batched``). Run with
-``pytest tests/benchmarks/test_bench_check.py --benchmark-only``.
+three random directions with their −h sides and noise probes). A user's cost that
+returns ``float(...)`` cannot batch and is looped, one point at a time (``looped``),
+its ladder sampled from the top down and stopped once the remainders are round-off
+(:mod:`firstorder.taylor.ladder`); the same cost written over ``(..., n)`` is
+evaluated in one call (``batched``). Run with
+``pytest tests/benchmarks/test_bench_check.py --benchmark-only``; on a shared machine
+add ``--benchmark-timer time.process_time`` for CPU time.
 """
 
 from __future__ import annotations
