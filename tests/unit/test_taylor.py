@@ -58,6 +58,11 @@ def test_every_case_passes_at_seeded_points(case, precision):
 
 def test_float32_has_its_own_floor(case):
     res = fo.taylor_test(case, precision="float32")
+    if res.verdict == "inconclusive":
+        # Honest only where float32 provably cannot resolve r1 here; that mp resolves
+        # it at x0 along the same direction is tests/convergence's analytic-mp test.
+        assert res.predicted_decades < RESOLVABLE, res.reason
+        return
     _expect_ok(res, case)
 
 
