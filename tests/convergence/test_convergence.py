@@ -19,9 +19,11 @@ also that r1/h² approaches half the curvature dᵀHd/2.
 
 Grid rule: above :data:`MP_BACKEND_MAX_DIM` components, mp is tested with the
 analytic gradient only (a stepped gradient costs O(n) mp cost evaluations; the float64
-tests cover the backends there). The mp tests of cases tagged ``slow`` are marked slow
-(``tox -e slow``; this env runs them all): tests/cases checks their backpropagation
-against mp derivatives in the fast lane.
+tests cover the backends there). Marked slow (``tox -e slow``; this env runs them all):
+the mp tests of cases tagged ``slow`` (tests/cases checks their backpropagation against
+mp derivatives in the fast lane), and stepped gradients in mp above
+:data:`FAST_MP_BACKEND_MAX_DIM` components (the fast lane tests them in float64 there,
+and in mp on every smaller case).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ BACKENDS = ("analytic", "central", "complex-step")
 PRECISIONS = ("float64", "mp")
 #: Above this dimension, mp is tested with the analytic gradient only.
 MP_BACKEND_MAX_DIM = 50
+#: Above this dimension, stepped gradients in mp (O(n) mp cost evaluations each) are
+#: tested in the slow lane and by `tox -e convergence`, not in the fast lane.
+FAST_MP_BACKEND_MAX_DIM = 10
 #: Digits in mp, above the cost's own size (the mp floor is eps·|C|).
 MP_DPS = 30
 
@@ -52,7 +57,10 @@ def _grid() -> list:
                     continue
                 # As every registry-parametrised test of a case tagged slow (costly in
                 # mp): its mp test is in the slow lane; float64 stays in the fast one.
-                slow = precision == "mp" and "slow" in c.tags
+                # So are stepped gradients in mp above FAST_MP_BACKEND_MAX_DIM.
+                slow = precision == "mp" and (
+                    "slow" in c.tags or (backend != "analytic" and c.dim > FAST_MP_BACKEND_MAX_DIM)
+                )
                 params.append(
                     pytest.param(
                         c,
