@@ -42,16 +42,13 @@ def _expect_ok(res: fo.TaylorResult, case: fo.Case) -> None:
 # not repeated here.
 
 
-#: Seeded points per case, away from x0: float64 at all three; mp, whose sweeps cost a
-#: hundred times more, at the first only. The slow lane's `test_no_false_alarm_in_mp`
-#: tests 10 more draws per case in mp, and tests/cases checks every mp gradient against
-#: 40-digit derivatives at 5 seeded points.
-SEEDED = {"float64": 3, "mp": 1}
-
-
-@pytest.mark.parametrize("precision", ["float64", "mp"])
+# In mp, whose sweeps cost a hundred times more, in the slow lane (`tox -e slow`). The
+# fast lane keeps what catches the same defects: float64 here at the same points (the
+# harness away from x0), every case in mp at x0 (tests/convergence), and every mp
+# gradient against 40-digit derivatives at 5 seeded points (tests/cases).
+@pytest.mark.parametrize("precision", ["float64", pytest.param("mp", marks=pytest.mark.slow)])
 def test_every_case_passes_at_seeded_points(case, precision):
-    for k, v in enumerate(case.random_points(3, seed=11)[: SEEDED[precision]]):
+    for k, v in enumerate(case.random_points(3, seed=11)):
         res = fo.taylor_test(case, v, precision=precision, dps=_mp_dps(case, v), seed=k)
         _expect_ok(res, case)
 
