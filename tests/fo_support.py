@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -58,9 +59,64 @@ def relative_gap(got: Any, ref: Any, value: Any) -> float:
 
 
 def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, isolated: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m firstorder ARGS`` in ``cwd`` (outside the repo), with the
+    """Run the command line ``firstorder ARGS`` in ``cwd``; its exit status and output.
+
+    In this process by default: ``main(ARGS)`` with stdout and stderr captured, exit
+    statuses as ``python -m firstorder`` gives them (the module only does
+    ``sys.exit(main())``). A traceback is never caught: an exception escaping ``main``
+    fails the test, as it would print one from a child process. ``isolated=True``, or
+    an ``env`` to add, runs ``python -m firstorder`` in a child process (the entry
+    point itself, signals, other environment variables); each child pays an
+    interpreter start and the imports, about a CPU-second.
+    """
+    if isolated or env is not None:
+        return _run_cli_child(args, cwd, env)
+    from firstorder.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    path, modules = list(sys.path), set(sys.modules)
+    try:
+        with (
+            contextlib.chdir(cwd),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                status = main(list(args))
+            except SystemExit as exc:  # argparse: --help, --version and usage errors
+                status = _exit_status(exc.code, err)
+    finally:
+        _forget_user_files(path, modules, cwd)
+    return subprocess.CompletedProcess(
+        ["firstorder", *args], status, out.getvalue(), err.getvalue()
+    )
+
+
+def _exit_status(code: object, err: io.StringIO) -> int:
+    """The status ``sys.exit(code)`` gives a process (a message is printed, status 1)."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    err.write(f"{code}\n")
+    return 1
+
+
+def _forget_user_files(path: list[str], modules: set[str], cwd: Path) -> None:
+    """Undo what a command's ``--cases`` files did to this process, as its end would:
+    the folders they put on ``sys.path`` and the modules imported from them."""
+    added = [Path(p) for p in sys.path if p not in path] + [Path(cwd)]
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        where = getattr(sys.modules[name], "__file__", None)
+        if where and any(Path(where).is_relative_to(folder) for folder in added):
+            del sys.modules[name]
+
+
+def _run_cli_child(
+    args: tuple[str, ...], cwd: Path, env: dict[str, str] | None
+) -> subprocess.CompletedProcess:
+    """``python -m firstorder ARGS`` in ``cwd`` (outside the repo), with the
     firstorder under test first on the path (not whichever one is installed)."""
     home = str(Path(fo.__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)

@@ -26,7 +26,8 @@ def test_tests_run_against_the_installed_package():
 
 
 def test_installed_package_lists_its_cases_from_anywhere(tmp_path):
-    res = run_cli("list", "--format", "json", cwd=tmp_path)
+    # a child process: the entry point, as a user starts it
+    res = run_cli("list", "--format", "json", cwd=tmp_path, isolated=True)
     assert res.returncode == 0, res.stderr
     rows = json.loads(res.stdout)
     names = {r["name"] for r in rows}

@@ -81,7 +81,7 @@ def test_a_failing_run_exits_1_and_names_the_failure(tmp_path):
     out = tmp_path / "reports"
     r = run_cli(
         "run", "--cases", str(path), "--case", "wrong_bowl", *SMALL, "--out", str(out),
-        cwd=tmp_path,
+        cwd=tmp_path, isolated=True,  # exit status 1 end to end, from a child process
     )  # fmt: skip
     assert r.returncode == 1, r.stderr
     assert "FAIL wrong_bowl · analytic · float64" in r.stderr
@@ -135,7 +135,9 @@ def test_a_baseline_run_gives_the_measured_speed_up(tmp_path):
 def test_an_unwritable_output_folder_fails_before_any_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    r = run_cli("run", "--case", "booth", *SMALL, "--out", str(blocker / "reports"), cwd=tmp_path)
+    # exit status 2 end to end, from a child process, with no traceback
+    where = str(blocker / "reports")
+    r = run_cli("run", "--case", "booth", *SMALL, "--out", where, cwd=tmp_path, isolated=True)
     assert r.returncode == 2
     assert "is not writable" in r.stderr and "--out DIR" in r.stderr
     assert "tasks done" not in r.stderr and "Traceback" not in r.stderr

@@ -147,7 +147,7 @@ def test_check_bad_input_exits_2(tmp_path):
 
 def test_taylor_inconclusive_exits_3(tmp_path):
     # |C| ≈ 1e12 with O(1) curvature: float64 cannot resolve r1 (eps·|C| ≈ 2e-4).
-    res = run_cli("taylor", "huge_offset", cwd=tmp_path)
+    res = run_cli("taylor", "huge_offset", cwd=tmp_path, isolated=True)  # end to end
     assert res.returncode == 3, res.stdout + res.stderr
     assert "INCONCLUSIVE" in res.stdout
 

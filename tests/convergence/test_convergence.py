@@ -2,7 +2,8 @@
 
 One test per case × gradient backend × precision, id ``case-backend-precision``.
 Each asserts the verdict and the fitted order of the first-order remainder r1 (2),
-and of r2 (3) where the case has second derivatives.
+and of r2 (3) where the case has second derivatives; in mp, with the analytic gradient,
+also that r1/h² approaches half the curvature dᵀHd/2.
 
 - **analytic**: the verdict is ``pass`` (``exact`` for a linear cost). ``inconclusive``
   is accepted in float64 only where the harness's stated criterion says the precision
@@ -18,7 +19,11 @@ and of r2 (3) where the case has second derivatives.
 
 Grid rule: above :data:`MP_BACKEND_MAX_DIM` components, mp is tested with the
 analytic gradient only (a stepped gradient costs O(n) mp cost evaluations; the float64
-tests cover the backends there).
+tests cover the backends there). Marked slow (``tox -e slow``; this env runs them all):
+the mp tests of cases tagged ``slow`` (tests/cases checks their backpropagation against
+mp derivatives in the fast lane), and stepped gradients in mp above
+:data:`FAST_MP_BACKEND_MAX_DIM` components (the fast lane tests them in float64 there,
+and in mp on every smaller case).
 """
 
 from __future__ import annotations
@@ -28,12 +33,16 @@ import pytest
 
 import firstorder as fo
 from firstorder.gradients.budget import backend_budget
+from firstorder.taylor.fit import SAFETY
 from firstorder.taylor.harness import PASS_TOL, RESOLVABLE
 
 BACKENDS = ("analytic", "central", "complex-step")
 PRECISIONS = ("float64", "mp")
 #: Above this dimension, mp is tested with the analytic gradient only.
 MP_BACKEND_MAX_DIM = 50
+#: Above this dimension, stepped gradients in mp (O(n) mp cost evaluations each) are
+#: tested in the slow lane and by `tox -e convergence`, not in the fast lane.
+FAST_MP_BACKEND_MAX_DIM = 10
 #: Digits in mp, above the cost's own size (the mp floor is eps·|C|).
 MP_DPS = 30
 
@@ -46,8 +55,20 @@ def _grid() -> list:
             for precision in PRECISIONS:
                 if precision == "mp" and backend != "analytic" and c.dim > MP_BACKEND_MAX_DIM:
                     continue
+                # As every registry-parametrised test of a case tagged slow (costly in
+                # mp): its mp test is in the slow lane; float64 stays in the fast one.
+                # So are stepped gradients in mp above FAST_MP_BACKEND_MAX_DIM.
+                slow = precision == "mp" and (
+                    "slow" in c.tags or (backend != "analytic" and c.dim > FAST_MP_BACKEND_MAX_DIM)
+                )
                 params.append(
-                    pytest.param(c, backend, precision, id=f"{c.name}-{backend}-{precision}")
+                    pytest.param(
+                        c,
+                        backend,
+                        precision,
+                        id=f"{c.name}-{backend}-{precision}",
+                        marks=[pytest.mark.slow] if slow else [],
+                    )
                 )
     return params
 
@@ -84,6 +105,15 @@ def _assert_orders(res: fo.TaylorResult, backend: str) -> None:
         assert low - PASS_TOL <= 3 <= high + PASS_TOL or low - PASS_TOL > 3, r2
 
 
+def _assert_half_curvature(res: fo.TaylorResult) -> None:
+    """r1/h² at the smallest quiet mp steps (r1 above SAFETY² floors) is |dᵀHd|/2 up to
+    that round-off share; zero curvature where the cost is exact."""
+    if res.verdict == "exact":
+        assert res.curvature == 0
+        return
+    assert res.coefficient_agreement < 2 / SAFETY**2, res.reason
+
+
 @pytest.mark.parametrize(("cost_case", "backend", "precision"), _grid())
 def test_taylor_order(cost_case: fo.Case, backend: str, precision: str) -> None:
     c = cost_case
@@ -106,6 +136,8 @@ def test_taylor_order(cost_case: fo.Case, backend: str, precision: str) -> None:
             # (this env is the one place every case is Taylor-tested at x0).
             assert np.log10(res.h_max / res.h_min) >= 10, res.reason
             assert abs(res.order - 2) < 0.01, res.reason
+        if precision == "mp" and c.has_hessian:
+            _assert_half_curvature(res)
         if res.verdict == "pass":
             assert res.n_points >= 4 and np.log10(res.h_max / res.h_min) >= 1
     else:

@@ -232,7 +232,9 @@ def test_check_imports_a_module_beside_the_user_file(tmp_path):
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    res = run_cli("check", "../model.py:cost", "../model.py:grad", "--point", "1,2", cwd=elsewhere)
+    # a fresh process, where `helpers` can only come from beside the file
+    args = ["check", "../model.py:cost", "../model.py:grad", "--point", "1,2"]
+    res = run_cli(*args, cwd=elsewhere, isolated=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("PASS")
 

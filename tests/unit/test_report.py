@@ -158,12 +158,15 @@ def small_result() -> RunResult:
     )
 
 
-@pytest.fixture
-def written(tmp_path):
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """One report written for every test that reads it (drawing its plots costs a
+    CPU-second); the tests only read the folder."""
     result = small_result()
-    with RunFolder("run", base=tmp_path, name="r") as folder:
+    base = tmp_path_factory.mktemp("written")
+    with RunFolder("run", base=base, name="r") as folder:
         files = write_report(result, folder, {"seed": 0})
-    return result, tmp_path / "r", files
+    return result, base / "r", files
 
 
 def test_the_result_reports_its_failures():

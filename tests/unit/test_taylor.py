@@ -36,12 +36,17 @@ def _expect_ok(res: fo.TaylorResult, case: fo.Case) -> None:
         assert res.n_points >= 4 and np.log10(res.h_max / res.h_min) >= 1
 
 
-# Every case at x0 (float64 and mp: verdict, order 2 over ≥ 10 decades in mp) is
-# tests/convergence's `test_taylor_order[case-analytic-*]`, with the same digits,
-# direction and inconclusive rule: not repeated here.
+# Every case at x0 (float64 and mp: verdict, order 2 over ≥ 10 decades in mp, and in mp
+# r1/h² → dᵀHd/2 where second derivatives are known) is tests/convergence's
+# `test_taylor_order[case-analytic-*]`, with the same direction and inconclusive rule:
+# not repeated here.
 
 
-@pytest.mark.parametrize("precision", ["float64", "mp"])
+# In mp, whose sweeps cost a hundred times more, in the slow lane (`tox -e slow`). The
+# fast lane keeps what catches the same defects: float64 here at the same points (the
+# harness away from x0), every case in mp at x0 (tests/convergence), and every mp
+# gradient against 40-digit derivatives at 5 seeded points (tests/cases).
+@pytest.mark.parametrize("precision", ["float64", pytest.param("mp", marks=pytest.mark.slow)])
 def test_every_case_passes_at_seeded_points(case, precision):
     for k, v in enumerate(case.random_points(3, seed=11)):
         res = fo.taylor_test(case, v, precision=precision, dps=_mp_dps(case, v), seed=k)
@@ -50,17 +55,12 @@ def test_every_case_passes_at_seeded_points(case, precision):
 
 def test_float32_has_its_own_floor(case):
     res = fo.taylor_test(case, precision="float32")
-    _expect_ok(res, case)
-
-
-def test_coefficient_approaches_half_curvature(hessian_case):
-    res = fo.taylor_test(hessian_case, precision="mp", dps=MP_DPS)
-    if res.verdict == "exact":
-        assert res.curvature == 0
+    if res.verdict == "inconclusive":
+        # Honest only where float32 provably cannot resolve r1 here; that mp resolves
+        # it at x0 along the same direction is tests/convergence's analytic-mp test.
+        assert res.predicted_decades < RESOLVABLE, res.reason
         return
-    # r1/h² at the smallest quiet mp steps (r1 above SAFETY² floors) is |dᵀHd|/2 up to
-    # that round-off share.
-    assert res.coefficient_agreement < 2 / SAFETY**2
+    _expect_ok(res, case)
 
 
 def test_linear_is_exact_in_every_precision():
