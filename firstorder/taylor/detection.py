@@ -220,9 +220,11 @@ def _window(x: Array, t: Array, st: Array) -> int | None:
     def suffix(a: Array) -> Array:
         return np.cumsum(a[::-1])[::-1]
 
-    s0, s1, s2 = suffix(w), suffix(w * xs), suffix(w * xs * xs)
-    sy, sxy = suffix(w * tf), suffix(w * xs * tf)
+    # an exact step (σ = 0, weight inf) or a cost at zero leaves NaN sums: those
+    # windows fail the finiteness test below
     with np.errstate(all="ignore"):
+        s0, s1, s2 = suffix(w), suffix(w * xs), suffix(w * xs * xs)
+        sy, sxy = suffix(w * tf), suffix(w * xs * tf)
         det = s0 * s2 - s1 * s1
         a = (s2 * sy - s1 * sxy) / det
         b = (s0 * sxy - s1 * sy) / det
