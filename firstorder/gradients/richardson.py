@@ -67,23 +67,13 @@ def richardson_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
     """The automatic Richardson gradient of ``job`` at ``x`` (a ``ctx`` array)."""
     if ctx.name == "mp":
         return _mp_ladder(job, ctx, x)
-    n = x.shape[0]
     k = AUTO_LADDER
     s = variable_scales(job.case.typical, x).astype(ctx.dtype, copy=False)
     f, moved, noise, used = _ladder_values(job, ctx, x, s)
     with np.errstate(all="ignore"):
         values, change, h, finite = _windows(f, moved, k)
-        best, cols, bound = _choose(values, change, h, noise, finite)
-    return GradientResult(
-        values=values[best, cols].astype(ctx.dtype, copy=False),
-        nfev=2 * k * n + used,
-        steps=h[_layout(k)[2][best], cols],
-        backend="richardson",
-        precision=job.precision,
-        dps=ctx.dps,
-        error_estimate=bound,
-        step_rule="auto",
-    )
+        chosen = _choose(values, change, h, noise, finite)
+    return _result(job, ctx, values, h, chosen, used)
 
 
 def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int) -> GradientResult:
@@ -92,11 +82,10 @@ def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int)
 
     Each evaluation costs O(n) there, so the full ladder's 72 per component would be
     most of the time: the third derivative and length scale the search measured
-    predict the step of the ``O(h^6)`` balance (``central6``'s), and the ladder spans
-    16 times above it to 8 below (never above twice the variable's scale): 16
-    evaluations per component.
+    predict the step of the ``O(h^6)`` balance (``central6``'s), and the ladder runs
+    from :data:`SHORT_TOP` (2¹³) times above it (never above twice the variable's
+    scale) down to a quarter of it at ratio 2: 32 evaluations per component.
     """
-    n = x.shape[0]
     k = SHORT_LADDER
     top = np.minimum(SHORT_TOP * found.steps("central6"), LADDER_TOP * found.scale)
     top = top.astype(ctx.dtype)
@@ -105,9 +94,26 @@ def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int)
     with np.errstate(all="ignore"):
         f = axis_values(job.case, x, top, shifts, ctx, job.chunk_bytes)
         values, change, h, finite = _windows(f, moved, k)
-        best, cols, bound = _choose(values, change, h, found.noise, finite)
+        chosen = _choose(values, change, h, found.noise, finite)
+    return _result(job, ctx, values, h, chosen, used)
+
+
+def _result(
+    job: Job,
+    ctx: Context,
+    values: Array,
+    h: Array,
+    chosen: tuple[Array, Array, Array],
+    used: int,
+) -> GradientResult:
+    """The gradient of the windows ``chosen`` by :func:`_choose` (rows, columns, bounds)
+    on a ladder of steps ``h`` (shape ``(k, n)``), its evaluations counted with the
+    ``used`` of the noise or the step search."""
+    best, cols, bound = chosen
+    k, n = h.shape
+    out = values[best, cols]
     return GradientResult(
-        values=values[best, cols].astype(ctx.dtype, copy=False),
+        values=out if ctx.name == "mp" else out.astype(ctx.dtype, copy=False),
         nfev=2 * k * n + used,
         steps=h[_layout(k)[2][best], cols],
         backend="richardson",
@@ -181,7 +187,6 @@ def _pattern(n: int, dtype: Any) -> Array:
 def _mp_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
     """The ladder in mp: its steps' offsets as mpf, the table level by level."""
     c = job.case
-    n = x.shape[0]
     k = AUTO_LADDER
     x64 = np.asarray(ctx.to_float(x), dtype=np.float64)
     top64 = LADDER_TOP * variable_scales(c.typical, x64)
@@ -195,17 +200,8 @@ def _mp_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
         spread = (x + half) - (x - half)
         values, change = _table((f[:k] - f[k:]) / spread, ctx)
         h = np.asarray(ctx.to_float(spread), dtype=np.float64) / 2
-        best, cols, bound = _choose(ctx.to_float(values), change, h, noise)
-    return GradientResult(
-        values=values[best, cols],
-        nfev=2 * k * n + used,
-        steps=h[_layout(k)[2][best], cols],
-        backend="richardson",
-        precision=job.precision,
-        dps=ctx.dps,
-        error_estimate=bound,
-        step_rule="auto",
-    )
+        chosen = _choose(ctx.to_float(values), change, h, noise)
+    return _result(job, ctx, values, h, chosen, used)
 
 
 @functools.cache

@@ -41,6 +41,7 @@ from .remainders import (
     _resolution,
     _sweep_points,
     _where,
+    round_off,
 )
 
 __all__ = ["CHUNK", "QUIET", "QUIET_RUN", "sample_early"]
@@ -64,7 +65,7 @@ class _Sweep:
         plus, minus = x[1 : n + 1], x[n + 1 : 2 * n + 1]
         dvs = (plus - minus) / 2
         self.lin, self.lin_sym = (plus - x[0]) @ g64, dvs @ g64
-        self.terms = self.eps * (np.abs(dvs) @ np.abs(g64))
+        self.sym_terms = np.abs(dvs) @ np.abs(g64)
         self.vals = np.zeros(len(rows), dtype=object if cx.name == "mp" else float)
         self.bad = np.ones(len(rows), dtype=bool)
         self.plus = self.minus = 0  # +h and −h steps evaluated
@@ -180,8 +181,8 @@ def _run(quiet: list[bool]) -> bool:
 
 def _quiet(sw: _Sweep, lo: int, hi: int) -> tuple[Array, Array]:
     """Whether r1 and s1 lie within :data:`QUIET` noise deviations at steps
-    ``lo … hi − 1`` (the noise of :func:`~firstorder.taylor.remainders._form` without
-    κ and without the plateau, which the remainders themselves would set).
+    ``lo … hi − 1`` (:func:`~firstorder.taylor.remainders.round_off`, without κ and without
+    the plateau, which the remainders themselves would set).
 
     In float64 arithmetic (never mp here): the values of float32 are exact in it, and
     a decision to stop needs no more.
@@ -198,10 +199,8 @@ def _quiet(sw: _Sweep, lo: int, hi: int) -> tuple[Array, Array]:
     cp = np.asarray(vals[1 + lo : 1 + hi], dtype=float)
     cm = np.asarray(vals[m + lo : m + hi], dtype=float)
     with np.errstate(all="ignore"):
-        sides = np.maximum(noise, eps * np.abs(cp))
-        quiet_r1 = np.abs(cp - c0 - sw.lin[lo:hi]) <= QUIET * np.hypot(sides, noise)
-        back = np.maximum(noise, eps * np.abs(cm))
-        sigma = np.hypot(np.hypot(sides, back) / 2, sw.terms[lo:hi])
-        quiet_s1 = np.abs((cp - cm) / 2 - sw.lin_sym[lo:hi]) <= QUIET * sigma
+        r1_sigma, s1_sigma = round_off(noise, eps, cp, cm, sw.sym_terms[lo:hi])
+        quiet_r1 = np.abs(cp - c0 - sw.lin[lo:hi]) <= QUIET * r1_sigma
+        quiet_s1 = np.abs((cp - cm) / 2 - sw.lin_sym[lo:hi]) <= QUIET * s1_sigma
     kept = ~sw.bad[1 + lo : 1 + hi]
     return quiet_r1 & kept, quiet_s1 & kept & ~sw.bad[m + lo : m + hi]

@@ -35,6 +35,7 @@ __all__ = [
     "Samples",
     "cost_length",
     "measure_floors",
+    "round_off",
     "sample_along",
     "sample_remainders",
 ]
@@ -225,6 +226,29 @@ def _wobble(moved: Array, at: Array, n: int) -> Array:
     return np.max(np.where(near, w[None, :], 0.0), axis=1)
 
 
+def round_off(
+    noise: float, eps: float, plus: Array, minus: Array, sym_terms: Array
+) -> tuple[Array, Array]:
+    """The round-off deviations of r1 and s1 at each step, before κ and any plateau.
+
+    Each cost value carries the probe's ``noise`` or its own ``eps·|C|``, whichever is
+    larger; r1 adds C(v)'s, s1 halves the two sides' and adds the rounding of
+    ``∇C·Δv`` (``eps`` times ``sym_terms`` = Σ|g_i Δv_i|).
+
+    Parameters
+    ----------
+    noise, eps
+        The probe's σ of one cost value, and the precision's eps.
+    plus, minus
+        C(v + h d) and C(v − h d) per step (float64).
+    sym_terms
+        Σ|g_i Δv_i| per step, Δv the symmetric half-step.
+    """
+    sides = np.maximum(noise, eps * np.abs(plus))
+    back = np.maximum(noise, eps * np.abs(minus))
+    return np.hypot(sides, noise), np.hypot(np.hypot(sides, back) / 2, eps * sym_terms)
+
+
 def _form(
     c: Case,
     v64: Array,
@@ -276,9 +300,7 @@ def _form(
     sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
     dvp = probe - v[None, :]
     noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
-    sides = np.maximum(noise, eps * np.abs(f(vals[1:])))
-    sides_back = np.maximum(noise, eps * np.abs(f(np.where(back_bad, 0, back))))
-    sigma = np.hypot(np.hypot(sides, sides_back) / 2, eps * sym_terms)
+    r1_sigma, sigma = round_off(noise, eps, f(vals[1:]), f(np.where(back_bad, 0, back)), sym_terms)
     # Round-off in steps that a probe at one place cannot see shows as a plateau.
     resolved = h64 >= _resolution(v64, cx)
     if resolved.sum() < len(h64) // 2:
@@ -308,7 +330,7 @@ def _form(
         dhd=float(f(dhd)) if dhd is not None else None,
         magnitude=np.abs(f(ch)) + abs(float(f(c0))),
         terms=np.abs(f(lin_abs)),
-        wobble=np.maximum(KAPPA * np.hypot(sides, noise), wobble),
+        wobble=np.maximum(KAPPA * r1_sigma, wobble),
         quadratic=quad,
         eps=eps,
         s1=sym,

@@ -20,17 +20,10 @@ import firstorder as fo
 pytestmark = pytest.mark.benchmark
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["looped", "batched"])
 @pytest.mark.parametrize("c", U.COSTS, ids=[c.name for c in U.COSTS])
-def test_check_right_gradient(benchmark, c):
+def test_check_right_gradient(benchmark, c, batched):
     v = c.points(1, seed=0)[0]
-    benchmark.group = "check_gradient n<=50, looped cost"
-    res = benchmark(fo.check_gradient, c.cost, c.grad, v)
-    assert res.verdict == "pass", res.reason
-
-
-@pytest.mark.parametrize("c", U.COSTS, ids=[c.name for c in U.COSTS])
-def test_check_batched_cost(benchmark, c):
-    v = c.points(1, seed=0)[0]
-    benchmark.group = "check_gradient n<=50, batched cost"
-    res = benchmark(fo.check_gradient, c.batched, c.grad, v)
+    benchmark.group = f"check_gradient n<=50, {'batched' if batched else 'looped'} cost"
+    res = benchmark(fo.check_gradient, c.batched if batched else c.cost, c.grad, v)
     assert res.verdict == "pass", res.reason
