@@ -229,8 +229,8 @@ def _window(x: Array, t: Array, st: Array) -> int | None:
         a = (s2 * sy - s1 * sxy) / det
         b = (s0 * sxy - s1 * sy) / det
         resid = np.abs(tf[None, :] - a[:, None] - b[:, None] * xs[None, :]) / st[None, :]
-    resid[np.tril_indices(n, -1)] = 0.0  # step j belongs to the windows starting at or above it
-    fits = np.isfinite(a) & (det > 0) & (np.max(resid, axis=1) <= Z_FIT)
+    # step j belongs to the windows starting at or above it
+    fits = np.isfinite(a) & (det > 0) & (np.max(np.triu(resid), axis=1) <= Z_FIT)
     top = None
     for k in range(n - MIN_STEPS, -1, -1):
         if not fits[k]:
@@ -261,7 +261,8 @@ def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Arra
     # the array on the left: an mpf on the left first tries (and fails, after printing
     # the whole array into its error message) to convert the array to one number
     fitted = sum(powers[k] * coef[k] for k in range(terms))
-    resid = np.array([float(r) for r in (y - fitted)]) / sy
+    diff = y - fitted
+    resid = (np.array([float(r) for r in diff]) if diff.dtype == object else diff) / sy
     return float(coef[0]), math.sqrt(float(first[0])), resid
 
 

@@ -17,7 +17,7 @@ from ..errors import FirstOrderError
 from ..gradients.steps import taylor_steps
 from ..numbers import Array, Context, context
 from .detection import ALLOW, ALLOW_STATIONARY, detect_error
-from .fit import Fit, fit_remainder
+from .fit import Fit, fit_remainder, median
 from .remainders import Samples, cost_length, measure_floors, sample_remainders
 from .result import TaylorResult
 from .verdict import Evidence, judge, predicted_decades
@@ -148,7 +148,7 @@ def _curvature(s: Samples, fit1: Fit, mask1: Array) -> float:
     if len(idx) < 2:
         return 0.0
     top = idx[: max(2, len(idx) // 2)]
-    return float(2 * np.median(s.r1[top] / s.h[top] ** 2))
+    return 2 * median(s.r1[top] / s.h[top] ** 2)
 
 
 def fails_along(

@@ -39,7 +39,17 @@ import numpy as np
 from ..numbers import Array
 from ..vocab import Verdict
 from .detection import Detection
-from .fit import FAIL_TOL, MIN_DECADES, PASS_TOL, SAFETY, Fit, LogLogFit, _digits, local_orders
+from .fit import (
+    FAIL_TOL,
+    MIN_DECADES,
+    PASS_TOL,
+    SAFETY,
+    Fit,
+    LogLogFit,
+    _digits,
+    local_orders,
+    median,
+)
 from .remainders import Floors, Samples
 
 __all__ = ["RESOLVABLE", "Evidence", "Judged", "judge", "predicted_decades"]
@@ -391,4 +401,4 @@ def predicted_decades(h: Array, r1: Array, floor: Array, dhd: float | None) -> f
 def implied_error(h: Array, r: Array) -> float:
     """|e·d| read off an order-1 tail r ≈ h·|e·d|: the median of r/h over the three
     smallest steps given (the clean window's end)."""
-    return float(np.median(r[-3:] / h[-3:]))
+    return median(r[-3:] / h[-3:])
