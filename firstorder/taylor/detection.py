@@ -18,10 +18,10 @@ reaches at the smallest steps that move the point by more than a few ulps (round
 in steps, such as cos x ≈ 1, that a probe at one place cannot see). ``S(h)`` then
 has the standard deviation ``κ σ_S(h)`` with ``σ_S² = (σ₊² + σ₋²)/4 + (eps·Σ|g_i Δv_i|)²`` and the
 safety factor ``κ`` (:data:`KAPPA`). `check` samples the steps from the largest down
-and stops the −h side once S has stayed within 3 probe deviations for 8 steps
-(:mod:`~firstorder.taylor.ladder`): the plateau is then read over those 8 or more
-steps, and the steps left out, 2⁸ or more below the first quiet one, would weigh
-together under 2⁻¹⁵ of it in the fit below; the rule and its argument are the same.
+and stops the −h side once S has stayed within 3 probe deviations for 6 steps
+(:mod:`~firstorder.taylor.ladder`): the plateau is then read over those 6 or more
+steps, and the steps left out, 2⁶ or more below the first quiet one, would weigh
+together under 2⁻¹¹ of it in the fit below; the rule and its argument are the same.
 
 **Estimate.** ``a`` is fitted by weighted least squares of ``t = a + b h²`` (weights
 ``h²/σ_S²``) over the steps from the smallest one up, as far as the line describes

@@ -1,26 +1,37 @@
-"""Sampling the step ladder from the top down, stopping once the remainders are round-off.
+"""Sampling the step ladder from the top down: thin far above the noise, stop once quiet.
 
 A cost that cannot batch is looped, one point at a time, so every point of a sweep
-costs a call (a cost that batches is evaluated at every point in one call, as
-before, and the same steps are kept from its values). Below the step where a
-remainder has sunk into the cost's round-off, its steps carry next to nothing: the
-intercept fit of s1 weighs a step ``h`` by ``h²/σ²``
-(:mod:`~firstorder.taylor.detection`), so steps a factor 2⁸ under the first quiet
-one weigh 2⁻¹⁶ of it; r1 is fitted over its clean window above the floor, and its
-floor is read off a few steps below.
+costs a call (a cost that batches is evaluated at every point in one call, and the
+same steps are kept from its values, so both judge the same samples). Two kinds of
+steps carry next to nothing:
 
-:func:`sample_early` evaluates the ladder in chunks from the largest step down,
-along every direction at once. It stops a direction's −h side once s1 has stayed
-within :data:`QUIET` noise deviations for :data:`QUIET_RUN` consecutive steps, and
-its +h side once the −h side has stopped and r1 has done the same. The noise is the
-probe's (measured first, at the point), never the remainders' own plateau. A wrong
-gradient's ``h|e·d|`` keeps s1 above the noise down to ``h ≈ σ/|e·d|``, so the steps
-it shows at are kept; where the probe misses round-off (a plateau above it), the
-remainders never read as quiet and the whole ladder is evaluated, as before.
+* **Below the noise.** Once a remainder has sunk into the cost's round-off, the
+  intercept fit of s1 weighs a step ``h`` by ``h²/σ²``
+  (:mod:`~firstorder.taylor.detection`), so steps a factor 2⁶ under the first quiet
+  one weigh 2⁻¹² of it; r1 is fitted over its clean window above the floor, and its
+  floor is read off a few steps below.
+* **Far above it.** Where a remainder stands more than :data:`FAR` noise deviations
+  above the round-off, a step tells only the smooth terms, which a ladder of ratio
+  4 tells as well: the fits take any steps, and s1's intercept is fitted
+  near the noise, where the ladder is dense again.
 
-The kept steps are formed and judged exactly as a full ladder's
+:func:`sample_early` evaluates the ladder in rounds of :data:`CHUNK` steps from the
+largest down, along every direction at once. The point and one noise probe come
+first: the probe measures the round-off of a cost value at the point, the same along
+any direction, so the other directions share its σ. In a round a side takes every
+other step while its last remainder is :data:`FAR` deviations above the noise. It
+stops its −h side once s1 has stayed within :data:`QUIET` deviations for
+:data:`QUIET_RUN` consecutive steps, and its +h side once the −h side has stopped
+and r1 has done the same. A wrong gradient's ``h|e·d|`` keeps s1 above the noise
+down to ``h ≈ σ/|e·d|``, so the steps it shows at are kept; where the probe misses
+round-off (a plateau above it), the remainders never read as quiet and the ladder
+is evaluated down to its end.
+
+The kept steps are formed and judged as a full ladder's
 (:func:`~firstorder.taylor.remainders.sample_along`); s1 is NaN at the +h steps
-below the −h side's stop.
+where the −h side was thinned or had stopped. The noise probe is shared: sampled with
+their own probes, four directions cost a looped cost 64 calls more, and the σ of
+one probe of 33 points is better measured than each of 17.
 """
 
 from __future__ import annotations
@@ -32,8 +43,8 @@ import numpy as np
 
 from ..case.model import Case
 from ..numbers import Array, Context
-from .detection import cost_noise
 from .remainders import (
+    PROBE,
     Samples,
     _costs,
     _form,
@@ -41,166 +52,215 @@ from .remainders import (
     _resolution,
     _sweep_points,
     _where,
+    probe_noise,
     round_off,
 )
 
-__all__ = ["CHUNK", "QUIET", "QUIET_RUN", "sample_early"]
+__all__ = ["CHUNK", "FAR", "QUIET", "QUIET_RUN", "SHARED_PROBE", "sample_early"]
 
 #: A remainder within this many noise deviations (κ not included) is quiet.
 QUIET = 3.0
 #: Consecutive quiet steps after which a side stops.
-QUIET_RUN = 8
-#: Steps evaluated per round, along every direction still going.
-CHUNK = 4
+QUIET_RUN = 6
+#: The shared noise probe evaluates C at v + kδd for k = −SHARED_PROBE … SHARED_PROBE
+#: along the first direction (a σ from 30 third differences, not 14: it decides for
+#: every direction).
+SHARED_PROBE = 2 * PROBE
+#: Steps per round, along every direction still going.
+CHUNK = 2
+#: A side whose last remainder stands this many noise deviations above the round-off
+#: takes every other step of the next round: over a round a right gradient's s1 falls
+#: by about 2⁶ (r1 by 2⁴), so the ladder is dense again from 10³–10⁵ deviations
+#: down, where s1's intercept is fitted (its window rarely reaches higher).
+FAR = 1e5
 
 
-class _Sweep:
-    """The values evaluated so far along one direction (full-ladder row layout)."""
+class _Side:
+    """What one direction has evaluated so far, and whether each side goes on."""
 
-    def __init__(self, rows: Array, n: int, g64: Array, cx: Context) -> None:
-        self.rows, self.n, self.eps = rows, n, float(cx.eps)
-        # ∇C·Δv of every step, and of the probe, in float64 once (the points are known
-        # before any is evaluated)
-        x = np.asarray(cx.to_float(rows), dtype=float)
-        plus, minus = x[1 : n + 1], x[n + 1 : 2 * n + 1]
-        dvs = (plus - minus) / 2
-        self.lin, self.lin_sym = (plus - x[0]) @ g64, dvs @ g64
-        self.sym_terms = np.abs(dvs) @ np.abs(g64)
-        self.vals = np.zeros(len(rows), dtype=object if cx.name == "mp" else float)
-        self.bad = np.ones(len(rows), dtype=bool)
-        self.plus = self.minus = 0  # +h and −h steps evaluated
+    def __init__(self, n: int, jit_row: dict[int, int]) -> None:
+        self.n, self.jit_row = n, jit_row
+        self.plus: list[int] = []  # the +h and −h steps evaluated, in ladder places
+        self.minus: list[int] = []
+        self.jittered: list[int] = []
         self.plus_on = self.minus_on = True
+        self.far_r1 = self.far_s1 = False  # the last remainder is FAR above the noise
         self.quiet_r1: list[bool] = []
         self.quiet_s1: list[bool] = []
-        self.noise: float | None = None  # the probe's σ, once evaluated
-        self.plus_seen = self.minus_seen = 0  # steps whose quietness is recorded
-        m, jit = n + 1, _jittered(n)
-        self.jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(jit)}
-        self.probe = np.arange(2 * m - 1 + len(jit), len(rows))
-        self.lin_probe = (x[self.probe] - x[0]) @ g64
 
-    def wanted(self, lo: int, hi: int) -> list[int]:
-        """Rows of steps ``lo … hi − 1`` still to evaluate (the point and probe first)."""
+    def wanted(self, lo: int, hi: int) -> tuple[list[int], list[int], list[int]]:
+        """The rows to evaluate for steps ``lo … hi − 1``, and those steps on each side."""
         m = self.n + 1
-        out = [0, *self.probe.tolist()] if lo == 0 else []
+        rows: list[int] = []
+        plus: list[int] = []
+        minus: list[int] = []
+        # the +h side thins only where the −h side does too (s1 needs both sides)
+        thin_plus = self.far_r1 and (self.far_s1 or not self.minus_on)
         for s in range(lo, min(hi, self.n)):
-            if self.plus_on:
-                out.append(1 + s)
-                if s in self.jit_row:
-                    out.append(self.jit_row[s])
-            if self.minus_on:
-                out.append(m + s)
-        return out
+            if not self.plus_on or (thin_plus and s % 2):
+                continue
+            plus.append(s)
+            rows.append(1 + s)
+            # the jitter measures round-off, which matters near the noise only
+            if s in self.jit_row and not thin_plus:
+                rows.append(self.jit_row[s])
+                self.jittered.append(s)
+            if self.minus_on and not (self.far_s1 and s % 2):
+                minus.append(s)
+                rows.append(m + s)
+        return rows, plus, minus
 
-    def truncated(self) -> tuple[int, Array, Array, Array]:
-        """The kept steps, and the rows, values and mask of a ladder of that length."""
-        m, k = self.n + 1, self.plus
-        jit = [self.jit_row[int(s)] for s in _jittered(k)]
-        idx = np.concatenate([np.arange(1 + k), m + np.arange(k), jit, self.probe]).astype(int)
-        bad = self.bad[idx].copy()
-        bad[1 + k + self.minus : 1 + 2 * k] = True  # −h side stopped: s1 not formed there
-        return k, self.rows[idx], self.vals[idx], bad
+    def judge(self, plus: list[int], minus: list[int], r1: Array, s1: Array) -> None:
+        """Record a round's steps and their deviations (s1 at the +h steps, NaN where
+        not formed); thin or stop each side."""
+        self.plus.extend(plus)
+        self.minus.extend(minus)
+        # NaN (a value not finite, the noise unknown) is neither quiet nor far
+        if plus:
+            self.far_r1 = bool(r1[-1] > FAR)
+            self.quiet_r1.extend((r1 <= QUIET).tolist())
+        if minus:
+            formed = set(minus)
+            s1 = s1[[s in formed for s in plus]]
+            self.far_s1 = bool(s1[-1] > FAR)
+            self.quiet_s1.extend((s1 <= QUIET).tolist())
+        if self.minus_on and _run(self.quiet_s1):
+            self.minus_on = False
+        if self.plus_on and not self.minus_on and _run(self.quiet_r1):
+            self.plus_on = False
+
+
+class _Ladder:
+    """The points of every direction's sweep (full-ladder row layout), their values
+    so far, and ∇C·Δv of every step in float64 (known before any is evaluated)."""
+
+    def __init__(self, v: Array, ds: list[Array], h64: Array, g: Array, cx: Context) -> None:
+        n, v64 = len(h64), np.asarray(cx.to_float(v), dtype=float)
+        h, delta = cx.asarray(h64), max(float(h64[-1]), _resolution(v64, cx))
+        # one probe, of SHARED_PROBE points each side, along the first direction only
+        self.rows = np.stack(
+            [_sweep_points(v, cx.asarray(d), h, delta, cx, SHARED_PROBE) for d in ds]
+        )
+        m = n + 1
+        jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(_jittered(n))}
+        self.probe = np.arange(2 * m - 1 + len(jit_row), self.rows.shape[1])
+        self.sides = [_Side(n, jit_row) for _ in ds]
+        x = np.asarray(cx.to_float(self.rows[:, : 2 * m - 1]), dtype=float)
+        g64 = np.asarray(cx.to_float(g), dtype=float)
+        plus, minus = x[:, 1:m], x[:, m:]
+        dvs = (plus - minus) / 2
+        self.lin, self.lin_sym = (plus - x[:, :1]) @ g64, dvs @ g64
+        self.sym_terms = np.abs(dvs) @ np.abs(g64)
+        self.vals = np.zeros(self.rows.shape[:2])
+        self.bad = np.ones(self.rows.shape[:2], dtype=bool)
+        self.n, self.eps = n, float(cx.eps)
+
+    def store(self, js: Array, rs: Array, vals: Array, bad: Array) -> None:
+        """Values at rows ``rs`` of directions ``js`` (in the precision's own dtype)."""
+        if self.vals.dtype != vals.dtype:
+            self.vals = self.vals.astype(vals.dtype)
+        self.vals[js, rs], self.bad[js, rs] = vals, bad
+
+    def deviations(self, js: Array, steps: Array, noise: float) -> tuple[Array, Array]:
+        """r1 and s1 at ladder places ``steps`` of directions ``js``, in noise
+        deviations (:func:`~firstorder.taylor.remainders.round_off`, without κ and
+        without the plateau, which the remainders themselves would set); NaN where a
+        value is not finite or the noise is unknown.
+
+        In float64 arithmetic: the values of float32 are exact in it, and a decision
+        to thin or stop needs no more.
+        """
+        if not math.isfinite(noise):
+            nan = np.full(len(steps), np.nan)
+            return nan, nan
+        m = self.n + 1
+        c0 = self.vals[js, 0].astype(float)
+        cp = self.vals[js, 1 + steps].astype(float)
+        cm = self.vals[js, m + steps].astype(float)
+        with np.errstate(all="ignore"):
+            r1_sigma, s1_sigma = round_off(noise, self.eps, cp, cm, self.sym_terms[js, steps])
+            r1 = np.abs(cp - c0 - self.lin[js, steps]) / r1_sigma
+            s1 = np.abs((cp - cm) / 2 - self.lin_sym[js, steps]) / s1_sigma
+        bad_plus = self.bad[js, 1 + steps]
+        return (
+            np.where(bad_plus, np.nan, r1),
+            np.where(bad_plus | self.bad[js, m + steps], np.nan, s1),
+        )
+
+    def kept(self, j: int) -> tuple[Array, Array, Array, Array]:
+        """Direction ``j``'s kept steps (ladder places), and its rows, values and mask
+        in the layout of a ladder of those steps, without a probe."""
+        side, m = self.sides[j], self.n + 1
+        ks = np.array(side.plus, dtype=int)
+        jit = [side.jit_row[s] for s in side.jittered]
+        idx = np.concatenate([[0], 1 + ks, m + ks, jit]).astype(int)
+        bad = self.bad[j, idx].copy()
+        # −h steps thinned or after the stop: s1 is not formed there
+        formed = set(side.minus)
+        bad[1 + len(ks) : 1 + 2 * len(ks)] |= [s not in formed for s in side.plus]
+        return ks, self.rows[j, idx], self.vals[j, idx], bad
 
 
 def sample_early(
     c: Case, v64: Array, ds: list[Array], h64: Array, g: Array, cx: Context
 ) -> list[Samples]:
     """:func:`~firstorder.taylor.remainders.sample_along`, from the largest step down,
-    stopping each side of each direction once its remainder is round-off.
+    thinning each side far above the noise and stopping it once its remainder is
+    round-off.
 
     Raises
     ------
     FirstOrderError
         As :func:`~firstorder.taylor.remainders.sample_remainders`.
     """
-    v, h, n = cx.asarray(v64), cx.asarray(h64), len(h64)
-    delta = max(float(h64[-1]), _resolution(v64, cx))
-    g64 = np.asarray(cx.to_float(g), dtype=float)
-    sweeps = [_Sweep(_sweep_points(v, cx.asarray(d), h, delta, cx), n, g64, cx) for d in ds]
+    v, n = cx.asarray(v64), len(h64)
+    lad = _Ladder(v, ds, h64, g, cx)
+    size, probe = lad.rows.shape[1], lad.probe
     if c.batched:
-        # One call for everything is cheaper than a call per round; the stops are then
-        # read off the values, the same steps as a looped cost keeps.
-        size = len(sweeps[0].rows)
-        every = np.concatenate([sw.rows for sw in sweeps])
-        vals, bad = _costs(c, every, cx, lambda k: _where(k % size, h64))
-        for j, sw in enumerate(sweeps):
-            sw.vals, sw.bad = vals[j * size : (j + 1) * size], bad[j * size : (j + 1) * size]
-            quiet_r1, quiet_s1 = _quiet(sw, 0, n)
-            for lo in range(0, n, CHUNK):
-                _stop(sw, min(lo + CHUNK, n), quiet_r1, quiet_s1)
+        # One call for everything is cheaper than a call per round; the rounds below
+        # then read the values, and keep the steps a looped cost keeps.
+        js = np.repeat(np.arange(len(ds)), [size] + [probe[0]] * (len(ds) - 1))
+        rs = np.concatenate([np.arange(size)] + [np.arange(probe[0])] * (len(ds) - 1))
+        vals, bad = _costs(c, lad.rows[js, rs], cx, _locator(rs, h64))
+        lad.store(js, rs, vals, bad)
     else:
-        for lo in range(0, n, CHUNK):
-            asked = [(j, r) for j, sw in enumerate(sweeps) for r in sw.wanted(lo, lo + CHUNK)]
-            if not asked:
-                break
-            pts = np.stack([sweeps[j].rows[r] for j, r in asked])
-            # after the first round (the point and the probes, which share the point)
-            # every point is met once
-            vals, bad = _costs(c, pts, cx, _locator(asked, h64), distinct=lo > 0)
-            for (j, r), val, b in zip(asked, vals, bad, strict=True):
-                sweeps[j].vals[r], sweeps[j].bad[r] = val, b
-            hi = min(lo + CHUNK, n)
-            for sw in sweeps:
-                if hi < QUIET_RUN:  # no run yet: count the steps, test them later
-                    sw.plus, sw.minus = hi, hi
-                elif sw.plus_on or sw.minus_on:
-                    start = min(sw.plus_seen, sw.minus_seen)
-                    quiet_r1, quiet_s1 = _quiet(sw, start, hi)
-                    _stop(sw, hi, quiet_r1, quiet_s1, start)
+        # the point (every direction shares it) and the probe, once
+        rows = np.concatenate([[0], probe])
+        vals, bad = _costs(c, lad.rows[0, rows], cx, _locator(rows, h64))
+        lad.store(np.zeros_like(rows), rows, vals, bad)
+        lad.store(np.arange(len(ds)), np.zeros(len(ds), dtype=int), vals[:1], bad[:1])
+    noise = probe_noise(v, g, cx, lad.rows[0, probe], lad.vals[0, probe], lad.vals[0, 0])
+    # a probe that is not finite: nothing reads as quiet, the ladder is evaluated whole
+    quiet_noise = math.nan if lad.bad[0, 0] or np.any(lad.bad[0, probe]) else noise
+    for lo in range(0, n, CHUNK):
+        wanted = [side.wanted(lo, lo + CHUNK) for side in lad.sides]
+        counts = [len(rows) for rows, _, _ in wanted]
+        if not sum(counts):
+            break
+        if not c.batched:
+            js = np.repeat(np.arange(len(ds)), counts)
+            rs = np.array([r for rows, _, _ in wanted for r in rows], dtype=int)
+            # every point is met once: no search for repeated ones
+            vals, bad = _costs(c, lad.rows[js, rs], cx, _locator(rs, h64), distinct=True)
+            lad.store(js, rs, vals, bad)
+        pcounts = [len(plus) for _, plus, _ in wanted]
+        steps = np.array([s for _, plus, _ in wanted for s in plus], dtype=int)
+        r1, s1 = lad.deviations(np.repeat(np.arange(len(ds)), pcounts), steps, quiet_noise)
+        at = np.cumsum([0, *pcounts])
+        for j, (side, (_, plus, minus)) in enumerate(zip(lad.sides, wanted, strict=True)):
+            side.judge(plus, minus, r1[at[j] : at[j + 1]], s1[at[j] : at[j + 1]])
     out = []
-    for sw, d64 in zip(sweeps, ds, strict=True):
-        k, rows, vals, bad = sw.truncated()
-        out.append(_form(c, v64, d64, h64[:k], g, cx, rows, vals, bad))
+    for j, d64 in enumerate(ds):
+        ks, rows, vals, bad = lad.kept(j)
+        jittered = np.array(lad.sides[j].jittered, dtype=int)
+        out.append(_form(c, v64, d64, h64[ks], g, cx, rows, vals, bad, ks, jittered, noise))
     return out
 
 
-def _locator(asked: list[tuple[int, int]], h64: Array) -> Callable[[int], str]:
+def _locator(rs: Array, h64: Array) -> Callable[[int], str]:
     """Where row ``k`` of a round lies, for an error that names the step."""
-    return lambda k: _where(asked[k][1], h64)
-
-
-def _stop(sw: _Sweep, hi: int, quiet_r1: Array, quiet_s1: Array, lo: int = 0) -> None:
-    """Count the steps up to ``hi`` as evaluated and stop a side whose remainder has
-    been quiet for a run of them (``quiet_*`` hold steps ``lo …``)."""
-    if sw.plus_on:
-        sw.plus = hi
-        sw.quiet_r1.extend(quiet_r1[sw.plus_seen - lo : hi - lo].tolist())
-        sw.plus_seen = hi
-    if sw.minus_on:
-        sw.minus = hi
-        sw.quiet_s1.extend(quiet_s1[sw.minus_seen - lo : hi - lo].tolist())
-        sw.minus_seen = hi
-        sw.minus_on = not _run(sw.quiet_s1)
-    if sw.plus_on and not sw.minus_on:
-        sw.plus_on = not _run(sw.quiet_r1)
+    return lambda k: _where(int(rs[k]), h64)
 
 
 def _run(quiet: list[bool]) -> bool:
     return len(quiet) >= QUIET_RUN and all(quiet[-QUIET_RUN:])
-
-
-def _quiet(sw: _Sweep, lo: int, hi: int) -> tuple[Array, Array]:
-    """Whether r1 and s1 lie within :data:`QUIET` noise deviations at steps
-    ``lo … hi − 1`` (:func:`~firstorder.taylor.remainders.round_off`, without κ and without
-    the plateau, which the remainders themselves would set).
-
-    In float64 arithmetic (never mp here): the values of float32 are exact in it, and
-    a decision to stop needs no more.
-    """
-    eps, m, vals = sw.eps, sw.n + 1, sw.vals
-    if sw.noise is None:
-        finite = not (sw.bad[0] or np.any(sw.bad[sw.probe]))
-        probed = np.asarray(vals[sw.probe], dtype=float) - sw.lin_probe
-        sw.noise = cost_noise(probed, eps, float(vals[0])) if finite else math.nan
-    noise = sw.noise
-    if not math.isfinite(noise):  # a probe that is not finite: never quiet
-        return np.zeros(hi - lo, dtype=bool), np.zeros(hi - lo, dtype=bool)
-    c0 = float(vals[0])
-    cp = np.asarray(vals[1 + lo : 1 + hi], dtype=float)
-    cm = np.asarray(vals[m + lo : m + hi], dtype=float)
-    with np.errstate(all="ignore"):
-        r1_sigma, s1_sigma = round_off(noise, eps, cp, cm, sw.sym_terms[lo:hi])
-        quiet_r1 = np.abs(cp - c0 - sw.lin[lo:hi]) <= QUIET * r1_sigma
-        quiet_s1 = np.abs((cp - cm) / 2 - sw.lin_sym[lo:hi]) <= QUIET * s1_sigma
-    kept = ~sw.bad[1 + lo : 1 + hi]
-    return quiet_r1 & kept, quiet_s1 & kept & ~sw.bad[m + lo : m + hi]

@@ -21,6 +21,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,13 +29,14 @@ from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import Array, Context
 from .detection import KAPPA, cost_noise
-from .fit import local_orders, plateau_floor
+from .fit import local_orders, median, plateau_floor
 
 __all__ = [
     "Floors",
     "Samples",
     "cost_length",
     "measure_floors",
+    "probe_noise",
     "round_off",
     "sample_along",
     "sample_remainders",
@@ -193,10 +195,12 @@ def _resolution(v64: Array, cx: Context) -> float:
     return RESOLVE * float(cx.eps) * float(np.max(np.abs(v64))) if len(v64) else 0.0
 
 
-def _sweep_points(v: Array, d: Array, h: Array, delta: float, cx: Context) -> Array:
+def _sweep_points(
+    v: Array, d: Array, h: Array, delta: float, cx: Context, probe: int = PROBE
+) -> Array:
     """The points of one sweep: ``v`` and ``v + h d``, ``v − h d``, every
-    :data:`JITTER`-th step jittered, and the noise probe ``v + kδd`` (see
-    :func:`_where` for the layout)."""
+    :data:`JITTER`-th step jittered, and the noise probe ``v + kδd``,
+    ``k = −probe … probe`` (see :func:`_where` for the layout)."""
     pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
     minus = v[None, :] - h[:, None] * d[None, :]
     # The noise probe v + kδd measures the cost's round-off at the point. What it
@@ -205,7 +209,7 @@ def _sweep_points(v: Array, d: Array, h: Array, delta: float, cx: Context) -> Ar
     # round-off that grows along the ladder: a few steps moved by a few ulps show
     # both. They change slowly with h, so every JITTER-th step is enough.
     jitter = pts[1 + _jittered(len(h))] * (1 + 2 * cx.eps)
-    k = cx.asarray(np.arange(-PROBE, PROBE + 1, dtype=float))
+    k = cx.asarray(np.arange(-probe, probe + 1, dtype=float))
     probe = v[None, :] + (k * cx.asarray(delta))[:, None] * d[None, :]
     return np.concatenate([pts, minus, jitter, probe])
 
@@ -215,15 +219,24 @@ def _jittered(n: int) -> Array:
     return np.arange(0, n, JITTER)
 
 
-def _wobble(moved: Array, at: Array, n: int) -> Array:
-    """The jitter's change of C at each of ``n`` steps: the largest one measured
-    within :data:`JITTER` steps (NaN-free; 0 where none is finite)."""
-    idx = _jittered(n)
-    near = np.abs(np.arange(n)[:, None] - idx[None, :]) <= JITTER
+def _wobble(moved: Array, at: Array, index: Array, jittered: Array) -> Array:
+    """The jitter's change of C at each step, ``index`` their places in the full
+    ladder and ``jittered`` those of the jittered ones: the largest change measured
+    within :data:`JITTER` places (NaN-free; 0 where none is finite or near)."""
+    near = np.abs(index[:, None] - jittered[None, :]) <= JITTER
     with np.errstate(invalid="ignore"):
         w = np.abs(moved - at)
     w = np.where(np.isfinite(w), w, 0.0)
-    return np.max(np.where(near, w[None, :], 0.0), axis=1)
+    return np.max(np.where(near, w[None, :], 0.0), axis=1, initial=0.0)
+
+
+def probe_noise(v: Array, g: Array, cx: Context, probe: Array, probed: Array, c0: Any) -> float:
+    """The round-off σ of one cost value at ``v`` from the noise probe: the points
+    ``probe`` and their costs ``probed`` (:func:`~firstorder.taylor.detection.cost_noise`
+    of ``C − ∇C·Δv``, in the precision under test)."""
+    f = cx.to_float
+    lin = cx.sum(g[None, :] * (probe - v[None, :]))
+    return cost_noise(f(probed - lin), float(cx.eps), float(f(c0)))
 
 
 def round_off(
@@ -259,9 +272,22 @@ def _form(
     rows: Array,
     both: Array,
     bad: Array,
+    index: Array | None = None,
+    jittered: Array | None = None,
+    noise: float | None = None,
 ) -> Samples:
-    """The remainders of one sweep from its points ``rows`` and their costs."""
-    m, nj = len(h64) + 1, len(_jittered(len(h64)))
+    """The remainders of one sweep from its points ``rows`` and their costs.
+
+    Where some steps were left out (:mod:`~firstorder.taylor.ladder`), ``index`` holds
+    the places of the steps ``h64`` in the full ladder and ``jittered`` those of the
+    jittered ones (by default every place, and every :data:`JITTER`-th); ``noise``
+    is the probe's σ where another sweep at the same point measured it (``rows`` then
+    end with the jittered points, without a probe).
+    """
+    index = np.arange(len(h64)) if index is None else np.asarray(index)
+    jittered = _jittered(len(h64)) if jittered is None else np.asarray(jittered, dtype=int)
+    jit = np.searchsorted(index, jittered)
+    m, nj = len(h64) + 1, len(jit)
     pts, minus, probe = rows[:m], rows[m : 2 * m - 1], rows[2 * m - 1 + nj :]
     v, d = cx.asarray(v64), cx.asarray(d64)
     top = _finite_steps(c.name, bad[:m], h64)
@@ -269,8 +295,8 @@ def _form(
     back_bad = bad[m : 2 * m - 1]
     with np.errstate(over="ignore"):  # mp values beyond float64's range: not finite
         moved = cx.to_float(both[2 * m - 1 : 2 * m - 1 + nj])
-        at = cx.to_float(vals[1 + _jittered(len(h64))])
-    wobble = _wobble(moved, at, len(h64))[top:]
+        at = cx.to_float(vals[1 + jit])
+    wobble = _wobble(moved, at, index, jittered)[top:]
     dropped = h64[:top]
     if top:
         keep = np.concatenate([[0], np.arange(top + 1, len(pts))])
@@ -298,8 +324,8 @@ def _form(
     # float64's range) S is not formed: converting it would overflow.
     sym = np.where(back_bad, np.nan, f(np.where(back_bad, 0, sym_exact)))
     sym_terms = np.abs(f(cx.sum(cx.abs(g[None, :] * dvs))))
-    dvp = probe - v[None, :]
-    noise = cost_noise(f(probed - cx.sum(g[None, :] * dvp)), eps, float(f(c0)))
+    if noise is None:
+        noise = probe_noise(v, g, cx, probe, probed, c0)
     r1_sigma, sigma = round_off(noise, eps, f(vals[1:]), f(np.where(back_bad, 0, back)), sym_terms)
     # Round-off in steps that a probe at one place cannot see shows as a plateau.
     resolved = h64 >= _resolution(v64, cx)
@@ -353,7 +379,8 @@ def measure_floors(s: Samples) -> Floors:
     base1 = s.eps * (s.magnitude + s.terms)
     m = _floor_multiplier(s.h, s.r1, base1)
     noise = s.wobble
-    noise = np.maximum.reduce([noise, np.roll(noise, 1), np.roll(noise, -1)])
+    # each step's and its neighbours' (cyclically, as numpy.roll)
+    noise = np.maximum(np.maximum(noise, np.roll(noise, 1)), np.roll(noise, -1))
     plateau = plateau_floor(s.h, s.r1)
     floor0 = np.maximum(m * base0, noise)
     floor1 = np.maximum(np.maximum(m * base1, noise), plateau)
@@ -375,7 +402,7 @@ def _floor_multiplier(h: Array, r: Array, base: Array) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = r[tail] / base[tail]
     # Stopped falling: a wrong gradient's r1 = |e h| still falls at order 1.
-    if np.all(np.isnan(q)) or float(np.nanmedian(q)) < 0.5:
+    if np.all(np.isnan(q)) or median(q, skip_nan=True) < 0.5:
         finite = ratio[np.isfinite(ratio)]
         return max(1.0, float(finite.max())) if len(finite) else 1.0
     return 1.0
