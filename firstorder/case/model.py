@@ -302,10 +302,13 @@ class Case:
             return np.asarray(fn(arr, *extra, cx))
         batch = arr.shape[:-1]
         flat = arr.reshape(-1, arr.shape[-1])
-        flat_extra = [np.broadcast_to(e, arr.shape).reshape(flat.shape) for e in extra]
-        outs = [np.asarray(fn(flat[i], *(e[i] for e in flat_extra), cx)) for i in range(len(flat))]
-        first = outs[0] if outs else np.zeros(0)
-        return np.stack(outs).reshape(batch + first.shape)
+        if extra:
+            flat_extra = [np.broadcast_to(e, arr.shape).reshape(flat.shape) for e in extra]
+            outs = [fn(flat[i], *(e[i] for e in flat_extra), cx) for i in range(len(flat))]
+        else:  # the hot path of a looped cost: a call per point and nothing else
+            outs = [fn(p, cx) for p in flat]
+        out = np.asarray(outs) if outs else np.zeros(0)
+        return out.reshape(batch + out.shape[1:])
 
     def _shaped(self, out: Array, expected: tuple[int, ...], what: str) -> Array:
         if out.shape != expected:

@@ -22,10 +22,10 @@ any direction, so the other directions share its σ. In a round a side takes eve
 other step while its last remainder is :data:`FAR` deviations above the noise. It
 stops its −h side once s1 has stayed within :data:`QUIET` deviations for
 :data:`QUIET_RUN` consecutive steps, and its +h side once the −h side has stopped
-and r1 has done the same. A wrong gradient's ``h|e·d|`` keeps s1 above the noise
-down to ``h ≈ σ/|e·d|``, so the steps it shows at are kept; where the probe misses
-round-off (a plateau above it), the remainders never read as quiet and the ladder
-is evaluated down to its end.
+and r1 has been quiet for :data:`QUIET_RUN_R1` steps. A wrong gradient's ``h|e·d|``
+keeps s1 above the noise down to ``h ≈ σ/|e·d|``, so the steps it shows at are
+kept; where the probe misses round-off (a plateau above it), the remainders never
+read as quiet and the ladder is evaluated down to its end.
 
 The kept steps are formed and judged as a full ladder's
 (:func:`~firstorder.taylor.remainders.sample_along`); s1 is NaN at the +h steps
@@ -56,12 +56,23 @@ from .remainders import (
     round_off,
 )
 
-__all__ = ["CHUNK", "FAR", "QUIET", "QUIET_RUN", "SHARED_PROBE", "sample_early"]
+__all__ = [
+    "CHUNK",
+    "FAR",
+    "QUIET",
+    "QUIET_RUN",
+    "QUIET_RUN_R1",
+    "SHARED_PROBE",
+    "sample_early",
+]
 
 #: A remainder within this many noise deviations (κ not included) is quiet.
 QUIET = 3.0
-#: Consecutive quiet steps after which a side stops.
+#: Consecutive quiet steps after which the −h side stops (s1 is read there).
 QUIET_RUN = 6
+#: Consecutive quiet steps after which the +h side stops, once the −h side has: r1's
+#: floor is read off the last few (:func:`~firstorder.taylor.fit.plateau_floor` needs 3).
+QUIET_RUN_R1 = 4
 #: The shared noise probe evaluates C at v + kδd for k = −SHARED_PROBE … SHARED_PROBE
 #: along the first direction (a σ from 30 third differences, not 14: it decides for
 #: every direction).
@@ -126,7 +137,7 @@ class _Side:
             self.quiet_s1.extend((s1 <= QUIET).tolist())
         if self.minus_on and _run(self.quiet_s1):
             self.minus_on = False
-        if self.plus_on and not self.minus_on and _run(self.quiet_r1):
+        if self.plus_on and not self.minus_on and _run(self.quiet_r1, QUIET_RUN_R1):
             self.plus_on = False
 
 
@@ -262,5 +273,5 @@ def _locator(rs: Array, h64: Array) -> Callable[[int], str]:
     return lambda k: _where(int(rs[k]), h64)
 
 
-def _run(quiet: list[bool]) -> bool:
-    return len(quiet) >= QUIET_RUN and all(quiet[-QUIET_RUN:])
+def _run(quiet: list[bool], run: int = QUIET_RUN) -> bool:
+    return len(quiet) >= run and all(quiet[-run:])
