@@ -150,13 +150,16 @@ def fit_loglog(h: Array, r: Array) -> LogLogFit:
     x = np.log10(np.asarray(h, dtype=float))
     y = np.log10(np.asarray(r, dtype=float))
     n = len(x)
-    xm, ym = np.add.reduce(x) / n, np.add.reduce(y) / n  # x.mean(), without its overhead
-    sxx = float(np.sum((x - xm) ** 2))
-    slope = float(np.sum((x - xm) * (y - ym)) / sxx)
+    # ufunc reductions: the sums numpy's sum and mean compute, without their wrappers
+    add = np.add.reduce
+    xm, ym = add(x) / n, add(y) / n
+    dx = x - xm
+    sxx = float(add(dx**2))
+    slope = float(add(dx * (y - ym)) / sxx)
     intercept = float(ym - slope * xm)
     if n > 2:
         resid = y - (intercept + slope * x)
-        s2 = float(np.sum(resid**2)) / (n - 2)
+        s2 = float(add(resid**2)) / (n - 2)
         half = t_quantile(n - 2) * math.sqrt(s2 / sxx)
     else:
         half = math.inf
@@ -165,8 +168,8 @@ def fit_loglog(h: Array, r: Array) -> LogLogFit:
         ci=(slope - half, slope + half),
         intercept=intercept,
         n=n,
-        h_min=float(10 ** x.min()),
-        h_max=float(10 ** x.max()),
+        h_min=float(10 ** np.minimum.reduce(x)),
+        h_max=float(10 ** np.maximum.reduce(x)),
     )
 
 

@@ -112,8 +112,9 @@ class _Side:
                 continue
             plus.append(s)
             rows.append(1 + s)
-            # the jitter measures round-off, which matters near the noise only
-            if s in self.jit_row and not thin_plus:
+            # the jitter measures round-off, which matters near the noise only (r1,
+            # the larger remainder, no longer far above it)
+            if s in self.jit_row and not self.far_r1:
                 rows.append(self.jit_row[s])
                 self.jittered.append(s)
             if self.minus_on and not (self.far_s1 and s % 2):

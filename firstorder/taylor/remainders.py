@@ -379,8 +379,9 @@ def measure_floors(s: Samples) -> Floors:
     base1 = s.eps * (s.magnitude + s.terms)
     m = _floor_multiplier(s.h, s.r1, base1)
     noise = s.wobble
-    # each step's and its neighbours' (cyclically, as numpy.roll)
-    noise = np.maximum(np.maximum(noise, np.roll(noise, 1)), np.roll(noise, -1))
+    # each step's and its neighbours' (cyclically)
+    before, after = np.concatenate([noise[-1:], noise[:-1]]), np.concatenate([noise[1:], noise[:1]])
+    noise = np.maximum(np.maximum(noise, before), after)
     plateau = plateau_floor(s.h, s.r1)
     floor0 = np.maximum(m * base0, noise)
     floor1 = np.maximum(np.maximum(m * base1, noise), plateau)
