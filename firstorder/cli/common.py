@@ -10,12 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..case.loading import load_cases
 from ..case.registry import Registry
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "PLAIN_PROGRESS_EVERY",

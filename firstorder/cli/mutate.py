@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from ..numbers import DEFAULT_DPS
-from ..report.mutation_report import write_mutation_report
 from ..report.runfolder import RunFolder
 from ..studies.mutation import MP_REPRESENTATIVE, mutate
 from .common import (
@@ -103,6 +102,8 @@ def run_mutate(args: argparse.Namespace) -> int:
                 )
         finally:
             progress.close()
+        from ..report.mutation_report import write_mutation_report
+
         write_mutation_report(folder, result)
         folder.write_json(
             "run.json",
