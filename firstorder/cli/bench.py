@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FirstOrderError, unknown
 from ..report.runfolder import RunFolder
-from .common import Progress, add_cases_option, process_pool, registry_from, report_problems
+from .common import Progress, add_cases_option, registry_from, report_problems
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,6 +162,7 @@ def run_bench(args: argparse.Namespace) -> int:
         ratio_summary,
         speed_ratios,
     )
+    from ..studies.executors import open_pool
 
     started = time.time()
     units = [
@@ -177,8 +178,9 @@ def run_bench(args: argparse.Namespace) -> int:
     with RunFolder("bench", base=args.out, name=args.name) as folder:
         frames = []
         try:
-            with process_pool(args.jobs) as pool:
-                stream = map(measure, units) if pool is None else pool.map(measure, units)
+            with open_pool(jobs=args.jobs) as pool:
+                ex = pool.executor
+                stream = map(measure, units) if ex is None else ex.map(measure, units)
                 for done, (unit, frame) in enumerate(zip(units, stream, strict=True), start=1):
                     frames.append(frame)
                     progress(done, len(units), f"{unit[0]} n={unit[1]}")

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from ..case.loading import load_cases
@@ -25,7 +22,6 @@ __all__ = [
     "add_jobs_option",
     "emit_frame",
     "emit_json",
-    "process_pool",
     "registry_from",
     "report_problems",
 ]
@@ -77,15 +73,6 @@ def emit_json(data: Any) -> None:
 def add_jobs_option(p: argparse.ArgumentParser) -> None:
     """Add ``--jobs N`` (worker processes) to a command."""
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
-
-
-@contextlib.contextmanager
-def process_pool(jobs: int) -> Iterator[Executor | None]:
-    """``jobs`` worker processes (None for 1: run here), as :func:`open_pool` opens them."""
-    from ..studies.executors import open_pool
-
-    with open_pool(jobs=jobs) as pool:
-        yield pool.executor
 
 
 class Progress:
