@@ -356,7 +356,7 @@ class Fit:
         The order the outcome rests on, the one the reason quotes: ``order``, or the
         slope over the smallest clean steps where those failed the remainder (NaN
         without a clean window).
-    judged_ci : tuple of float
+    judged_order_ci : tuple of float
         Its 95% confidence interval.
     """
 
@@ -371,7 +371,7 @@ class Fit:
     verdict: Verdict = "inconclusive"
     reason: str = ""
     judged_order: float = math.nan
-    judged_ci: tuple[float, float] = (math.nan, math.nan)
+    judged_order_ci: tuple[float, float] = (math.nan, math.nan)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict of the fields."""
@@ -387,7 +387,7 @@ class Fit:
             "verdict": self.verdict,
             "reason": self.reason,
             "judged_order": json_number(self.judged_order),
-            "judged_ci": [json_number(self.judged_ci[0]), json_number(self.judged_ci[1])],
+            "judged_order_ci": [json_number(v) for v in self.judged_order_ci],
         }
 
 

@@ -147,7 +147,7 @@ def judge(ev: Evidence) -> Judged:
         judged.h_star,
         judged.judgement,
         fit1.judged_order if on else math.nan,
-        fit1.judged_ci if on else (math.nan, math.nan),
+        fit1.judged_order_ci if on else (math.nan, math.nan),
     )
 
 
