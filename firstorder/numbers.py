@@ -288,6 +288,7 @@ class _MPContext(Context):
         prec, make = mp.prec, mp.make_mpf
         self._man_exp = np.frompyfunc(functools.partial(_man_exp, mp.mpf), 1, 2)
         self._shift = np.frompyfunc(lambda m, s: m << int(s), 2, 1)
+        # integers times 2**exp, each rounded once to this context's precision
         self._from_int = np.frompyfunc(
             lambda m, e: make(from_man_exp(int(m), int(e), prec, "n")), 2, 1
         )
@@ -345,13 +346,13 @@ class _MPContext(Context):
             # Start from an mpf zero so that an empty sum stays in this context.
             return np.sum(x, axis=axis, initial=self._mp.zero)
         ints, exp = fixed
-        return self._round(np.sum(ints, axis=axis, initial=0), exp)
+        return self._from_int(np.sum(ints, axis=axis, initial=0), exp)
 
     def matmul(self, a: Any, b: Any) -> Any:
         fa, fb = self._fixed(a), self._fixed(b)
         if fa is None or fb is None:
             return np.matmul(self._coerce(a), self._coerce(b))
-        return self._round(np.matmul(fa[0], fb[0]), fa[1] + fb[1])
+        return self._from_int(np.matmul(fa[0], fb[0]), fa[1] + fb[1])
 
     # Sums and products of sums, exactly: every finite mpf is an integer times a power
     # of two, so shifted to the array's smallest exponent the terms are Python integers
@@ -376,10 +377,6 @@ class _MPContext(Context):
         if high - low > _MAX_SHIFT:
             return None
         return self._shift(man, np.where(nonzero, exp - low, 0)), low
-
-    def _round(self, ints: Any, exp: int) -> Any:
-        """Integers times ``2**exp``, each rounded once to this context's precision."""
-        return self._from_int(ints, exp)
 
     def prod(self, x: Any, axis: int | tuple[int, ...] | None = -1) -> Any:
         return np.prod(x, axis=axis, initial=self._mp.one)

@@ -4,6 +4,10 @@ Each command lives in its own module exposing ``add_parser(subparsers)``, which
 registers the command and sets ``func`` to a function ``args -> exit status``. Bad
 input (a :class:`~firstorder.FirstOrderError`) becomes one sentence on stderr and
 exit status 2, never a traceback.
+
+A command module imports the layers that compute (pandas, mpmath, SciPy, matplotlib,
+Dask) inside its command functions, after checking its input: ``--help``, ``--version``
+and bad input answer in an interpreter start, not a second of imports.
 """
 
 from __future__ import annotations

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import FirstOrderError
-from ..gradients.backends import backends_frame
 from ..numbers import DEFAULT_DPS
 from ..report.runfolder import run_folder
-from ..studies.step_sweep import StepSweep, step_sweep
 from ..vocab import GRADIENT_PRECISIONS
 from .common import add_cases_option, emit_frame, registry_from, report_problems
+
+if TYPE_CHECKING:
+    from ..studies.step_sweep import StepSweep
 
 __all__ = ["add_parser"]
 
@@ -56,6 +56,8 @@ _EXTRAS = {"autodiff": "autodiff", "peer": "peers"}
 
 def run_backends(args: argparse.Namespace) -> int:
     """Print the backend table, and how to install the backends that are absent."""
+    from ..gradients.backends import backends_frame
+
     frame = backends_frame()
     emit_frame(frame, args.format)
     if args.format == "table":
@@ -137,6 +139,10 @@ def run_sweep(args: argparse.Namespace) -> int:
     point = _parse_point(args.point)
     names = args.backend or ["forward", "central", "complex-step"]
     steps = None if args.steps is None else _parse_point(args.steps, "steps")
+    import pandas as pd
+
+    from ..studies.step_sweep import step_sweep
+
     sweeps = [
         step_sweep(c, b, point=point, steps=steps, precision=args.precision, dps=args.dps)
         for b in names

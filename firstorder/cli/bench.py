@@ -6,22 +6,14 @@ import argparse
 import functools
 import sys
 import time
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FirstOrderError, unknown
-from ..gradients.backends import BACKENDS
-from ..report.bench_report import (
-    bench_markdown,
-    plot_error_vs_time,
-    plot_time_vs_n,
-    ratio_summary,
-    speed_ratios,
-)
 from ..report.runfolder import RunFolder
-from ..studies.bench import bench_gradients
-from .common import Progress, add_cases_option, process_pool, registry_from, report_problems
+from .common import Progress, add_cases_option, registry_from, report_problems
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser"]
 
@@ -120,6 +112,7 @@ def _bench_unit(
 ) -> pd.DataFrame:
     """One case at one size by every backend (in whatever process the pool chose)."""
     from ..case.loading import resolve_case
+    from ..studies.bench import bench_gradients
 
     name, n = unit
     c = resolve_case(name, case_paths)
@@ -128,6 +121,8 @@ def _bench_unit(
 
 def run_bench(args: argparse.Namespace) -> int:
     """Bench, write bench.csv, bench.md and two plots into a run folder."""
+    from ..gradients.backends import BACKENDS
+
     reg = registry_from(args)
     if report_problems(reg):
         return 2
@@ -158,6 +153,17 @@ def run_bench(args: argparse.Namespace) -> int:
         names += [p for p in installed if p not in names]
     if args.repeats < 1:
         raise FirstOrderError(f"`--repeats {args.repeats}` must be at least 1.")
+    import pandas as pd
+
+    from ..report.bench_report import (
+        bench_markdown,
+        plot_error_vs_time,
+        plot_time_vs_n,
+        ratio_summary,
+        speed_ratios,
+    )
+    from ..studies.executors import open_pool
+
     started = time.time()
     units = [
         (c.name, n)
@@ -172,8 +178,9 @@ def run_bench(args: argparse.Namespace) -> int:
     with RunFolder("bench", base=args.out, name=args.name) as folder:
         frames = []
         try:
-            with process_pool(args.jobs) as pool:
-                stream = map(measure, units) if pool is None else pool.map(measure, units)
+            with open_pool(jobs=args.jobs) as pool:
+                ex = pool.executor
+                stream = map(measure, units) if ex is None else ex.map(measure, units)
                 for done, (unit, frame) in enumerate(zip(units, stream, strict=True), start=1):
                     frames.append(frame)
                     progress(done, len(units), f"{unit[0]} n={unit[1]}")

@@ -6,7 +6,6 @@ import argparse
 import textwrap
 from typing import Any
 
-from ..case.describe import cases_frame, describe
 from ..numbers import DEFAULT_DPS
 from .common import add_cases_option, emit_frame, emit_json, registry_from, report_problems
 
@@ -40,6 +39,8 @@ def _clip(text: str) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     """List cases; exit 2, listing nothing, when some case file failed to load."""
+    from ..case.describe import cases_frame
+
     reg = registry_from(args)
     if report_problems(reg):
         return 2
@@ -59,7 +60,10 @@ def run_show(args: argparse.Namespace) -> int:
     reg = registry_from(args)
     if report_problems(reg):
         return 2
-    desc = describe(reg[args.name], dps=args.dps)
+    c = reg[args.name]  # an unknown name exits before the describing imports
+    from ..case.describe import describe
+
+    desc = describe(c, dps=args.dps)
     data = desc.to_dict()
     if args.format == "json":
         emit_json(data)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..case.loading import load_cases
 from ..case.registry import Registry
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "PLAIN_PROGRESS_EVERY",
@@ -24,7 +22,6 @@ __all__ = [
     "add_jobs_option",
     "emit_frame",
     "emit_json",
-    "process_pool",
     "registry_from",
     "report_problems",
 ]
@@ -76,15 +73,6 @@ def emit_json(data: Any) -> None:
 def add_jobs_option(p: argparse.ArgumentParser) -> None:
     """Add ``--jobs N`` (worker processes) to a command."""
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes (default 1)")
-
-
-@contextlib.contextmanager
-def process_pool(jobs: int) -> Iterator[Executor | None]:
-    """``jobs`` worker processes (None for 1: run here), as :func:`open_pool` opens them."""
-    from ..studies.executors import open_pool
-
-    with open_pool(jobs=jobs) as pool:
-        yield pool.executor
 
 
 class Progress:

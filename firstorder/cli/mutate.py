@@ -7,17 +7,9 @@ import time
 from typing import Any
 
 from ..numbers import DEFAULT_DPS
-from ..report.mutation_report import write_mutation_report
 from ..report.runfolder import RunFolder
 from ..studies.mutation import MP_REPRESENTATIVE, mutate
-from .common import (
-    Progress,
-    add_cases_option,
-    add_jobs_option,
-    process_pool,
-    registry_from,
-    report_problems,
-)
+from .common import Progress, add_cases_option, add_jobs_option, registry_from, report_problems
 
 __all__ = ["DRAWS", "FULL_DRAWS", "add_parser"]
 
@@ -81,12 +73,14 @@ def run_mutate(args: argparse.Namespace) -> int:
     reg = registry_from(args)
     if report_problems(reg):
         return 2
+    from ..studies.executors import open_pool
+
     started = time.time()
     progress = Progress(args.quiet, prefix="mutate")
     # the folder is created (or refused) before any work, removed on any error
     with RunFolder("mutate", base=args.out, name=args.name) as folder:
         try:
-            with process_pool(args.jobs) as pool:
+            with open_pool(jobs=args.jobs) as pool:
                 result = mutate(
                     args.case or None,
                     tags=args.tag,
@@ -98,11 +92,13 @@ def run_mutate(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     registry=reg,
                     case_paths=args.cases,
-                    executor=pool,
+                    executor=pool.executor,
                     progress=progress,
                 )
         finally:
             progress.close()
+        from ..report.mutation_report import write_mutation_report
+
         write_mutation_report(folder, result)
         folder.write_json(
             "run.json",

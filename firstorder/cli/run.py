@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS
 from ..report.runfolder import DEFAULT_BASE, RunFolder
-from ..studies.executors import DASK_HINT, open_pool
-from ..studies.grid import (
+from ..studies.spec import (
     DEFAULT_BACKENDS,
     DEFAULT_DIRECTIONS,
     DEFAULT_MP_MAX_DIM,
     DEFAULT_POINTS,
     DEFAULT_PRECISIONS,
-    RunResult,
     resolve_spec,
-    run_spec,
 )
 from ..vocab import RUN_PRECISIONS
 from .common import Progress, add_cases_option, registry_from, report_problems
+
+if TYPE_CHECKING:
+    from ..studies.grid import RunResult
 
 __all__ = ["add_parser"]
 
@@ -179,6 +179,8 @@ def run_command(args: argparse.Namespace) -> int:
         try:
             import distributed  # noqa: F401
         except ImportError:
+            from ..studies.executors import DASK_HINT
+
             raise FirstOrderError(
                 f"`--dask` needs Dask distributed, which is not installed; {DASK_HINT}."
             ) from None
@@ -202,6 +204,9 @@ def run_command(args: argparse.Namespace) -> int:
     base = _baseline(args.baseline, spec)
     folder = RunFolder("run", base=args.out, name=args.name)
     folder.prepare()  # an unwritable --out fails here, before any work
+    from ..studies.executors import open_pool
+    from ..studies.grid import run_spec
+
     progress = Progress(args.quiet)
     with folder, open_pool(args.dask, args.jobs) as pool:
         try:

@@ -7,18 +7,18 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..case.loading import import_user_file
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, context
-from ..taylor.check import check_gradient
-from ..taylor.harness import TaylorResult, taylor_test
 from ..vocab import TAYLOR_PRECISIONS
 from .common import add_cases_option, emit_frame, emit_json, registry_from, report_problems
+
+if TYPE_CHECKING:
+    from ..taylor.harness import TaylorResult
 
 __all__ = ["add_parser"]
 
@@ -83,6 +83,8 @@ def run_taylor(args: argparse.Namespace) -> int:
         direction = _vector(direction, "direction")
     if args.explain:
         return _explain(case, point, direction, args)
+    from ..taylor.harness import taylor_test
+
     res = taylor_test(
         case,
         point,
@@ -104,6 +106,8 @@ def run_taylor(args: argparse.Namespace) -> int:
 
 
 def _print_table(res: TaylorResult) -> None:
+    import pandas as pd
+
     frame = res.to_frame()[["h", "r0", "r1", "r2", "local_order_r1", "in_window"]]
     with pd.option_context("display.float_format", "{:.3e}".format):
         print(frame.to_string(index=False))
@@ -134,6 +138,10 @@ def _has_step_error(name: str) -> bool:
 
 def _explain(case: Any, point: Any, direction: Any, args: argparse.Namespace) -> int:
     """Print ΔC, ∇C·Δv, their difference and difference/‖Δv‖² for shrinking Δv."""
+    import pandas as pd
+
+    from ..taylor.harness import taylor_test
+
     steps = 10.0 ** -np.arange(1, 8)
     res = taylor_test(
         case,
@@ -218,6 +226,8 @@ def run_check(args: argparse.Namespace) -> int:
     """Check a user's gradient; exit 0 pass/exact, 1 fail, 3 otherwise."""
     cost, grad = _load(args.cost), _load(args.grad)
     point = _vector(args.point, "point")
+    from ..taylor.check import check_gradient
+
     res = check_gradient(
         cost, grad, point, precision=args.precision, directions=args.directions, seed=args.seed
     )

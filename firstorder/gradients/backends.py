@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..case.loading import resolve_case
 from ..case.model import Case
@@ -32,6 +31,9 @@ from .peers import importable, run_numdifftools, run_scipy, run_scipy_differenti
 from .reference import run_reference
 from .result import GradientResult, Job, not_applicable
 from .richardson import AUTO_LADDER
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BACKENDS",
@@ -281,6 +283,8 @@ def backends() -> list[str]:
 
 def backends_frame() -> pd.DataFrame:
     """Every known backend: name, kind, order, description, available."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {

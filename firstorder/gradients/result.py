@@ -8,13 +8,15 @@ reason. :class:`Job` is the validated request a backend's ``run`` receives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from ..case.model import Case
 from ..numbers import Array
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["GradientResult", "Job", "not_applicable"]
 
@@ -72,6 +74,8 @@ class GradientResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per component: value, exact value (mp), step and error estimate."""
+        import pandas as pd
+
         n = len(self.values)
         vals = np.asarray(self.values)
         exact = [str(t) for t in vals] if vals.dtype == object else [repr(float(t)) for t in vals]

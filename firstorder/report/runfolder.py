@@ -24,11 +24,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FirstOrderError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DEFAULT_BASE", "RunFolder", "versions"]
 
@@ -44,6 +45,7 @@ def versions() -> dict[str, str]:
     """Versions of firstorder, Python and the core packages, for ``run.json``."""
     import mpmath
     import numpy
+    import pandas
 
     from .._version import __version__
 
@@ -52,7 +54,7 @@ def versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "mpmath": mpmath.__version__,
-        "pandas": pd.__version__,
+        "pandas": pandas.__version__,
     }
 
 

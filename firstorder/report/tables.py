@@ -41,8 +41,6 @@ __all__ = [
 RANK = {"fail": 0, "inconclusive": 1, "not-applicable": 2, "exact": 3, "pass": 4}
 #: The columns that name one Taylor test.
 TEST_KEYS = ["case", "backend", "precision", "point", "direction"]
-#: How the harness words the r1 order its verdict rests on.
-_QUOTED = re.compile(r"\br1 falls at order (-?\d+\.\d+) \[(-?\d+\.\d+), (-?\d+\.\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -60,25 +58,22 @@ class JudgedOrder:
 def judged_order(test: Mapping[Any, Any] | pd.Series) -> JudgedOrder | None:
     """The r1 order that a test's verdict rests on, or None where none was judged.
 
-    The order the test's reason quotes comes first (the harness may judge a fit over
-    the smallest clean steps rather than the whole window); else the whole-window fit,
-    when that fit's own outcome agrees with the test's verdict; else None: the verdict
-    was not read from the r1 slope (a remainder at round-off, or a backend's own error),
-    and a number would contradict it.
+    The harness records it (:attr:`~firstorder.TaylorResult.judged_order`): the order
+    the reason quotes, which may be a fit over the smallest clean steps rather than the
+    whole window. None where the verdict was not read from the r1 slope (a remainder at
+    round-off, or a backend's own error): a number would contradict it.
 
     Parameters
     ----------
     test
-        The test's r1 row of ``orders.csv`` (``order``, ``order_ci_low``,
-        ``order_ci_high``, ``fit``, ``verdict``, ``reason``).
+        A row of ``orders.csv`` (``judged_order``, ``judged_order_ci_low``,
+        ``judged_order_ci_high``).
     """
-    m = _QUOTED.search(str(test.get("reason", "") or ""))
-    if m:
-        return JudgedOrder(*(float(g) for g in m.groups()))
-    order = test.get("order")
-    if order is None or pd.isna(order) or test.get("fit") != test.get("verdict"):
+    order = test.get("judged_order")
+    if order is None or pd.isna(order):
         return None
-    return JudgedOrder(float(order), float(test["order_ci_low"]), float(test["order_ci_high"]))
+    low, high = test["judged_order_ci_low"], test["judged_order_ci_high"]
+    return JudgedOrder(float(order), float(low), float(high))
 
 
 def cell_key(backend: str, precision: str) -> str:

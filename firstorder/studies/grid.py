@@ -172,6 +172,9 @@ _ORDERS_COLUMNS = [
     "judgement",
     "detection_bound",
     "detection_bound_rel",
+    "judged_order",
+    "judged_order_ci_low",
+    "judged_order_ci_high",
 ]
 _GRAD_COLUMNS = [
     "case",

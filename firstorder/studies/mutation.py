@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..case.loading import load_cases
 from ..case.model import Case
@@ -348,6 +347,8 @@ def mutate(
         rows += out.mutants
         alarms.append(out.alarms)
         skipped.update(dict.fromkeys(out.skipped))
+    import pandas as pd
+
     return MutationResult(pd.DataFrame(rows), pd.DataFrame(alarms), tuple(skipped))
 
 

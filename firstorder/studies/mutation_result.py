@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MutationResult"]
 
@@ -82,6 +85,8 @@ class MutationResult:
                     "located": int(m["located"].sum()),
                 }
             )
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
     def to_frame(self) -> pd.DataFrame:

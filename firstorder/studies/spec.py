@@ -24,10 +24,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..case.loading import load_cases
 from ..case.model import Case
@@ -36,6 +35,9 @@ from ..case.shipping import CaseOrigin
 from ..errors import FirstOrderError, choices, unknown
 from ..numbers import DEFAULT_DPS
 from ..vocab import DEFAULT_RUN_PRECISIONS, RUN_PRECISIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_BACKENDS",
@@ -396,5 +398,7 @@ def build_tasks(spec: RunSpec, registry: Registry) -> tuple[list[Task], pd.DataF
                     origin=registry.origins.get(name),
                 )
             )
+    import pandas as pd
+
     frame = pd.DataFrame(skipped, columns=["case", "backend", "precision", "reason"])
     return tasks, frame

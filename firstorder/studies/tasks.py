@@ -167,6 +167,9 @@ def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         "judgement": getattr(result, "judgement", ""),
         "detection_bound": getattr(result, "detection_bound", np.nan),
         "detection_bound_rel": getattr(result, "detection_bound_relative", np.nan),
+        "judged_order": getattr(result, "judged_order", np.nan),
+        "judged_order_ci_low": getattr(result, "judged_order_ci", (np.nan, np.nan))[0],
+        "judged_order_ci_high": getattr(result, "judged_order_ci", (np.nan, np.nan))[1],
     }
     if len(fits) == 0:
         row: dict[str, Any] = dict.fromkeys(FIT_COLUMNS, np.nan)

@@ -137,6 +137,8 @@ def judge_direction(
         cost_noise=s.noise,
         judgement=judged.judgement,
         suspicious=detection.suspicious and judged.verdict != "fail",
+        judged_order=judged.order,
+        judged_order_ci=judged.order_ci,
     )
 
 

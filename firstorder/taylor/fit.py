@@ -371,6 +371,12 @@ class Fit:
         (the fit's outcome, not the test's verdict).
     reason : str
         One line saying why.
+    judged_order : float
+        The order the outcome rests on, the one the reason quotes: ``order``, or the
+        slope over the smallest clean steps where those failed the remainder (NaN
+        without a clean window).
+    judged_order_ci : tuple of float
+        Its 95% confidence interval.
     """
 
     remainder: str
@@ -383,6 +389,8 @@ class Fit:
     coefficient_agreement: float | None = None
     verdict: Verdict = "inconclusive"
     reason: str = ""
+    judged_order: float = math.nan
+    judged_order_ci: tuple[float, float] = (math.nan, math.nan)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict of the fields."""
@@ -397,6 +405,8 @@ class Fit:
             "coefficient_agreement": json_number(self.coefficient_agreement),
             "verdict": self.verdict,
             "reason": self.reason,
+            "judged_order": json_number(self.judged_order),
+            "judged_order_ci": [json_number(v) for v in self.judged_order_ci],
         }
 
 
@@ -449,6 +459,7 @@ def fit_remainder(
     tail = fit_loglog(hw[-TAIL:], rw[-TAIL:])
     agreement, est = _coefficient(hw, rw, floor[mask], exp, coef_pred, coef_power)
     lo, hi = full.ci
+    which = full
     if hi < exp - FAIL_TOL or tail.ci[1] < exp - FAIL_TOL:
         which = full if hi < exp - FAIL_TOL else tail
         part = "" if which is full else " at the smallest clean steps"
@@ -478,7 +489,18 @@ def fit_remainder(
             f"{coef_pred:.6g} (relative gap {agreement:.2g})."
         )
     fit = Fit(
-        name, exp, full.slope, full.ci, full.h_min, full.h_max, full.n, agreement, outcome, reason
+        name,
+        exp,
+        full.slope,
+        full.ci,
+        full.h_min,
+        full.h_max,
+        full.n,
+        agreement,
+        outcome,
+        reason,
+        which.slope,
+        which.ci,
     )
     return fit, mask, tail
 

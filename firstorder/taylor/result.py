@@ -32,7 +32,7 @@ class TaylorResult:
     reason : str
         One line saying why.
     order, order_ci, h_min, h_max, n_points, coefficient_agreement
-        The r1 fit (see :class:`Fit`).
+        The r1 fit over its whole clean window (see :class:`Fit`).
     orders : dict of str to Fit
         Fits of r0, r1 and (where second derivatives are known) r2.
     wrong_components : tuple of int
@@ -82,6 +82,11 @@ class TaylorResult:
         ``""``, or ``"within-budget"``: a backend gradient that passes because its
         measured error lies within what its formula can reach here (the reason
         quotes the error); never a bare ``pass``.
+    judged_order, judged_order_ci : float, tuple of float
+        The r1 order the verdict rests on and its interval, the ones the reason quotes
+        (the fit over the smallest clean steps where those failed r1); NaN where the
+        verdict was not read from the r1 slope (see
+        :func:`~firstorder.taylor.verdict.rests_on`).
     """
 
     case: str
@@ -116,6 +121,8 @@ class TaylorResult:
     cost_noise: float = math.nan
     judgement: str = ""
     suspicious: bool = False
+    judged_order: float = math.nan
+    judged_order_ci: tuple[float, float] = (math.nan, math.nan)
 
     @property
     def ok(self) -> bool:
@@ -196,6 +203,11 @@ class TaylorResult:
             "error_estimate": json_number(self.error_estimate),
             "error_sd": json_number(self.error_sd),
             "judgement": self.judgement,
+            "judged_order": json_number(self.judged_order),
+            "judged_order_ci": [
+                json_number(self.judged_order_ci[0]),
+                json_number(self.judged_order_ci[1]),
+            ],
         }
         if self.diagnosis is not None:
             out["diagnosis"] = self.diagnosis.to_records()

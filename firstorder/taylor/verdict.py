@@ -121,12 +121,17 @@ class Judged:
     judgement : str
         ``""``, or ``"within-budget"`` when a backend gradient passes because its
         error, measured, lies within what its formula can reach here.
+    order, order_ci
+        The r1 order the verdict rests on and its interval (see :func:`rests_on`);
+        NaN where the verdict was not read from the r1 slope.
     """
 
     verdict: Verdict
     reason: str
     h_star: float | None = None
     judgement: str = ""
+    order: float = math.nan
+    order_ci: tuple[float, float] = (math.nan, math.nan)
 
 
 def judge(ev: Evidence) -> Judged:
@@ -145,12 +150,27 @@ def judge(ev: Evidence) -> Judged:
     for rule in rules:
         verdict, reason = rule(verdict, reason, ev)
     judged = backend_judgement(verdict, reason, ev)
+    on = rests_on(judged.verdict, fit1)
     return Judged(
         judged.verdict,
         state_reach(judged.verdict, judged.reason, ev),
         judged.h_star,
         judged.judgement,
+        fit1.judged_order if on else math.nan,
+        fit1.judged_order_ci if on else (math.nan, math.nan),
     )
+
+
+def rests_on(verdict: Verdict, fit1: Fit) -> bool:
+    """Whether the test's verdict rests on the r1 fit's order, so a table may quote it.
+
+    It does where the verdict is the fit's own outcome, and where s1 overruled a
+    failing r1 tail (the inconclusive reason quotes what r1 showed). It does not
+    where another reading decided: s1 finding an error r1 missed, r2, a backend's
+    budget, a pre-asymptotic window; a number there would contradict the verdict.
+    """
+    overruled = verdict == "inconclusive" and fit1.verdict == "fail"
+    return (verdict == fit1.verdict or overruled) and math.isfinite(fit1.judged_order)
 
 
 def state_reach(verdict: Verdict, reason: str, ev: Evidence) -> str:

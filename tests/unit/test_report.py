@@ -48,9 +48,24 @@ GRADIENTS_REQUIRED = ["case", "backend", "precision", "point", "rel_error", "nfe
 
 
 def _order_row(
-    case, backend, precision, order, verdict, reason="", wrong="", located="", fit=None, point=0
+    case,
+    backend,
+    precision,
+    order,
+    verdict,
+    reason="",
+    wrong="",
+    located="",
+    fit=None,
+    point=0,
+    judged=None,
 ):
+    """An r1 row; the verdict rests on the whole-window fit where the fit's outcome is
+    the verdict, unless ``judged`` (order, low, high) says what it rests on."""
     half = 0.01
+    if judged is None and (fit or verdict) == verdict:
+        judged = (order, order - half, order + half)
+    judged = judged or (np.nan, np.nan, np.nan)
     return {
         "case": case,
         "backend": backend,
@@ -72,6 +87,9 @@ def _order_row(
         "reason": reason,
         "wrong_components": wrong,
         "located": located,
+        "judged_order": judged[0],
+        "judged_order_ci_low": judged[1],
+        "judged_order_ci_high": judged[2],
     }
 
 
@@ -310,7 +328,10 @@ TAIL_REASON = (
 def test_the_failures_table_quotes_the_order_its_reason_quotes():
     """Today's defect: osborne1's row showed the whole-window fit 1.97 beside a reason
     quoting the fit over the smallest clean steps, 0.29."""
-    row = _order_row("c", "central", "float64", 1.967, "fail", TAIL_REASON, "3", fit="fail")
+    tail = (0.29, -0.40, 0.98)
+    row = _order_row(
+        "c", "central", "float64", 1.967, "fail", TAIL_REASON, "3", fit="fail", judged=tail
+    )
     r = _result_with([row, _order_row("c", "analytic", "float64", 2.0, "pass")])
     f = failures_table(r)
     assert list(f["order"]) == ["0.29 [-0.40, 0.98]"]

@@ -250,3 +250,51 @@ def test_non_finite_cost_at_the_largest_steps_drops_them():
     assert res.verdict == "pass", res.reason
     assert list(res.dropped_steps) == [0.0625] and "dropped" in res.reason
     assert res.steps[0] == 0.03125
+
+
+def _scaled(c: fo.Case, delta: float) -> np.ndarray:
+    """``c``'s gradient at x0 with its largest component scaled by ``1 + delta``."""
+    g = np.array(c.grad(c.point()), dtype=float)
+    i = int(np.argmax(np.abs(g)))
+    g[i] *= 1 + delta
+    return g
+
+
+def test_the_result_carries_the_r1_order_its_verdict_rests_on():
+    """The report's tables read the judged r1 order from the result, not from its
+    reason: the fit over the smallest clean steps where those failed r1, the
+    whole-window fit where it decided, none where s1 found an error r1 missed."""
+    c = fo.resolve_case("rosenbrock")
+
+    def quoted(res: fo.TaylorResult) -> str:
+        lo, hi = res.judged_order_ci
+        return f"r1 falls at order {res.judged_order:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    tail = fo.taylor_test(c, gradient=_scaled(c, 1e-6), seed=1)
+    assert tail.verdict == "fail" and "at the smallest clean steps" in tail.reason
+    assert quoted(tail) in tail.reason and tail.judged_order < tail.order - 0.1
+    assert tail.to_dict()["judged_order"] == pytest.approx(tail.judged_order)
+
+    right = fo.taylor_test(c, seed=1)
+    assert right.verdict == "pass" and right.orders["r1"].verdict == "pass"
+    assert (right.judged_order, right.judged_order_ci) == (right.order, right.order_ci)
+
+    missed = fo.taylor_test(c, gradient=_scaled(c, 1e-8), seed=0)
+    assert missed.verdict == "fail" and missed.orders["r1"].verdict == "pass"
+    assert "r1 falls" not in missed.reason and np.isnan(missed.judged_order)
+
+
+def test_an_order_is_judged_where_the_verdict_rests_on_the_r1_fit():
+    """s1 overruling a failing r1 tail leaves the order quoted (the inconclusive reason
+    says what r1 showed); a backend's budget or another reading passing it does not."""
+    from firstorder.taylor.fit import Fit
+    from firstorder.taylor.verdict import rests_on
+
+    failed = Fit("r1", 2, 1.9, (1.85, 1.95), 1e-8, 1e-1, 20, None, "fail", "", 1.0, (0.8, 1.2))
+    assert rests_on("fail", failed) and rests_on("inconclusive", failed)
+    assert not rests_on("pass", failed)
+    passed = Fit("r1", 2, 2.0, (1.99, 2.01), 1e-8, 1e-1, 20, None, "pass", "", 2.0, (1.99, 2.01))
+    assert rests_on("pass", passed) and not rests_on("fail", passed)
+    assert not rests_on("inconclusive", passed)
+    unresolved = Fit("r1", 2, np.nan, (np.nan, np.nan), np.nan, np.nan, 2, None, "inconclusive")
+    assert not rests_on("inconclusive", unresolved)
