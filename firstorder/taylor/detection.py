@@ -252,12 +252,14 @@ def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Arra
         one = y[0] * 0 + 1
         x, w = x.astype(object) * one, w.astype(object) * one
     powers = [x**k for k in range(2 * terms - 1)]
-    m = [[(w * powers[j + k]).sum() for k in range(terms)] for j in range(terms)]
+    sums = [(w * p).sum() for p in powers]  # the matrix is Hankel: m[j][k] = sums[j + k]
+    m = [[sums[j + k] for k in range(terms)] for j in range(terms)]
     rhs = [(w * powers[j] * y).sum() for j in range(terms)]
-    coef = _solve(m, rhs)
-    first = _solve(m, [1.0] + [0.0] * (terms - 1))
-    if coef is None or first is None or not float(first[0]) > 0:
+    # the coefficients, and the first column of the inverse (the variance of a)
+    solved = _solve(m, [rhs, [1.0] + [0.0] * (terms - 1)])
+    if solved is None or not float(solved[1][0]) > 0:
         return None
+    coef, first = solved
     # the array on the left: an mpf on the left first tries (and fails, after printing
     # the whole array into its error message) to convert the array to one number
     fitted = sum(powers[k] * coef[k] for k in range(terms))
@@ -266,10 +268,11 @@ def _poly(x: Array, y: Array, sy: Array, terms: int) -> tuple[float, float, Arra
     return float(coef[0]), math.sqrt(float(first[0])), resid
 
 
-def _solve(m: list[list[Any]], rhs: list[Any]) -> list[Any] | None:
-    """Gaussian elimination with partial pivoting, in the numbers' own arithmetic."""
-    n = len(rhs)
-    a = [[*row, r] for row, r in zip(m, rhs, strict=True)]
+def _solve(m: list[list[Any]], rhs: list[list[Any]]) -> list[list[Any]] | None:
+    """Gaussian elimination with partial pivoting, in the numbers' own arithmetic, for
+    each right-hand side in ``rhs`` (the same operations as one at a time)."""
+    n, k = len(m), len(rhs)
+    a = [[*row, *(b[i] for b in rhs)] for i, row in enumerate(m)]
     for i in range(n):
         p = max(range(i, n), key=lambda r: abs(float(a[r][i])))
         if float(a[p][i]) == 0:
@@ -278,7 +281,10 @@ def _solve(m: list[list[Any]], rhs: list[Any]) -> list[Any] | None:
         for r in range(i + 1, n):
             f = a[r][i] / a[i][i]
             a[r] = [x - f * y for x, y in zip(a[r], a[i], strict=True)]
-    out: list[Any] = [0.0] * n
-    for i in range(n - 1, -1, -1):
-        out[i] = (a[i][n] - sum(a[i][k] * out[k] for k in range(i + 1, n))) / a[i][i]
-    return out
+    outs: list[list[Any]] = []
+    for c in range(k):
+        out: list[Any] = [0.0] * n
+        for i in range(n - 1, -1, -1):
+            out[i] = (a[i][n + c] - sum(a[i][j] * out[j] for j in range(i + 1, n))) / a[i][i]
+        outs.append(out)
+    return outs

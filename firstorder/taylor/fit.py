@@ -519,7 +519,7 @@ def _coefficient(
     if coef_pred is None or not coef_pred > 0:
         return None, math.nan
     quiet = rw > SAFETY * SAFETY * floor
-    if quiet.sum() < 3:
+    if np.count_nonzero(quiet) < 3:
         return None, math.nan
     hq, rq = hw[quiet], rw[quiet]
     q = local_orders(hq[-3:], rq[-3:])[:-1]

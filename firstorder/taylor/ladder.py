@@ -95,7 +95,9 @@ class _Side:
         self.minus: list[int] = []
         self.jittered: list[int] = []
         self.plus_on = self.minus_on = True
-        self.far_r1 = self.far_s1 = False  # the last remainder is FAR above the noise
+        # whether the last remainder stood FAR above the noise: the largest step, first,
+        # is presumed to (it is where a noisy cost loses one step, the next)
+        self.far_r1 = self.far_s1 = True
         self.quiet_r1: list[bool] = []
         self.quiet_s1: list[bool] = []
 
