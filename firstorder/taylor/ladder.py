@@ -46,14 +46,14 @@ from ..numbers import Array, Context
 from .remainders import (
     PROBE,
     Samples,
-    _costs,
-    _form,
-    _jittered,
-    _resolution,
-    _sweep_points,
-    _where,
+    evaluate_sweep,
+    form_samples,
+    jittered_steps,
     probe_noise,
+    resolution,
     round_off,
+    sweep_points,
+    where_in_sweep,
 )
 
 __all__ = [
@@ -150,13 +150,13 @@ class _Ladder:
 
     def __init__(self, v: Array, ds: list[Array], h64: Array, g: Array, cx: Context) -> None:
         n, v64 = len(h64), np.asarray(cx.to_float(v), dtype=float)
-        h, delta = cx.asarray(h64), max(float(h64[-1]), _resolution(v64, cx))
+        h, delta = cx.asarray(h64), max(float(h64[-1]), resolution(v64, cx))
         # one probe, of SHARED_PROBE points each side, along the first direction only
         self.rows = np.stack(
-            [_sweep_points(v, cx.asarray(d), h, delta, cx, SHARED_PROBE) for d in ds]
+            [sweep_points(v, cx.asarray(d), h, delta, cx, SHARED_PROBE) for d in ds]
         )
         m = n + 1
-        jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(_jittered(n))}
+        jit_row = {int(s): 2 * m - 1 + i for i, s in enumerate(jittered_steps(n))}
         self.probe = np.arange(2 * m - 1 + len(jit_row), self.rows.shape[1])
         self.sides = [_Side(n, jit_row) for _ in ds]
         x = np.asarray(cx.to_float(self.rows[:, : 2 * m - 1]), dtype=float)
@@ -235,12 +235,12 @@ def sample_early(
         # then read the values, and keep the steps a looped cost keeps.
         js = np.repeat(np.arange(len(ds)), [size] + [probe[0]] * (len(ds) - 1))
         rs = np.concatenate([np.arange(size)] + [np.arange(probe[0])] * (len(ds) - 1))
-        vals, bad = _costs(c, lad.rows[js, rs], cx, _locator(rs, h64))
+        vals, bad = evaluate_sweep(c, lad.rows[js, rs], cx, _locator(rs, h64))
         lad.store(js, rs, vals, bad)
     else:
         # the point (every direction shares it) and the probe, once
         rows = np.concatenate([[0], probe])
-        vals, bad = _costs(c, lad.rows[0, rows], cx, _locator(rows, h64))
+        vals, bad = evaluate_sweep(c, lad.rows[0, rows], cx, _locator(rows, h64))
         lad.store(np.zeros_like(rows), rows, vals, bad)
         lad.store(np.arange(len(ds)), np.zeros(len(ds), dtype=int), vals[:1], bad[:1])
     noise = probe_noise(v, g, cx, lad.rows[0, probe], lad.vals[0, probe], lad.vals[0, 0])
@@ -255,7 +255,7 @@ def sample_early(
             js = np.repeat(np.arange(len(ds)), counts)
             rs = np.array([r for rows, _, _ in wanted for r in rows], dtype=int)
             # every point is met once: no search for repeated ones
-            vals, bad = _costs(c, lad.rows[js, rs], cx, _locator(rs, h64), distinct=True)
+            vals, bad = evaluate_sweep(c, lad.rows[js, rs], cx, _locator(rs, h64), distinct=True)
             lad.store(js, rs, vals, bad)
         pcounts = [len(plus) for _, plus, _ in wanted]
         steps = np.array([s for _, plus, _ in wanted for s in plus], dtype=int)
@@ -267,13 +267,13 @@ def sample_early(
     for j, d64 in enumerate(ds):
         ks, rows, vals, bad = lad.kept(j)
         jittered = np.array(lad.sides[j].jittered, dtype=int)
-        out.append(_form(c, v64, d64, h64[ks], g, cx, rows, vals, bad, ks, jittered, noise))
+        out.append(form_samples(c, v64, d64, h64[ks], g, cx, rows, vals, bad, ks, jittered, noise))
     return out
 
 
 def _locator(rs: Array, h64: Array) -> Callable[[int], str]:
     """Where row ``k`` of a round lies, for an error that names the step."""
-    return lambda k: _where(int(rs[k]), h64)
+    return lambda k: where_in_sweep(int(rs[k]), h64)
 
 
 def _run(quiet: list[bool], run: int = QUIET_RUN) -> bool:

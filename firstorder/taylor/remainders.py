@@ -32,14 +32,22 @@ from .detection import KAPPA, cost_noise
 from .fit import local_orders, median, plateau_floor
 
 __all__ = [
+    "JITTER",
+    "PROBE",
     "Floors",
     "Samples",
     "cost_length",
+    "evaluate_sweep",
+    "form_samples",
+    "jittered_steps",
     "measure_floors",
     "probe_noise",
+    "resolution",
     "round_off",
     "sample_along",
     "sample_remainders",
+    "sweep_points",
+    "where_in_sweep",
 ]
 
 #: The noise probe evaluates C at v + kδd for k = −PROBE … PROBE.
@@ -179,28 +187,30 @@ def sample_along(
         As :func:`sample_remainders`, for the first direction where it applies.
     """
     v, h = cx.asarray(v64), cx.asarray(h64)
-    delta = max(float(h64[-1]), _resolution(v64, cx))
-    blocks = [_sweep_points(v, cx.asarray(d), h, delta, cx) for d in ds]
+    delta = max(float(h64[-1]), resolution(v64, cx))
+    blocks = [sweep_points(v, cx.asarray(d), h, delta, cx) for d in ds]
     size = len(blocks[0])
-    vals, bad = _costs(c, np.concatenate(blocks), cx, lambda k: _where(k % size, h64))
+    vals, bad = evaluate_sweep(
+        c, np.concatenate(blocks), cx, lambda k: where_in_sweep(k % size, h64)
+    )
     out = []
     for j, (d64, pts) in enumerate(zip(ds, blocks, strict=True)):
         part = slice(j * size, (j + 1) * size)
-        out.append(_form(c, v64, d64, h64, g, cx, pts, vals[part], bad[part]))
+        out.append(form_samples(c, v64, d64, h64, g, cx, pts, vals[part], bad[part]))
     return out
 
 
-def _resolution(v64: Array, cx: Context) -> float:
+def resolution(v64: Array, cx: Context) -> float:
     """The smallest step that moves the point by more than a few ulps."""
     return RESOLVE * float(cx.eps) * float(np.max(np.abs(v64))) if len(v64) else 0.0
 
 
-def _sweep_points(
+def sweep_points(
     v: Array, d: Array, h: Array, delta: float, cx: Context, probe: int = PROBE
 ) -> Array:
     """The points of one sweep: ``v`` and ``v + h d``, ``v − h d``, every
     :data:`JITTER`-th step jittered, and the noise probe ``v + kδd``,
-    ``k = −probe … probe`` (see :func:`_where` for the layout)."""
+    ``k = −probe … probe`` (see :func:`where_in_sweep` for the layout)."""
     pts = np.concatenate([v[None, :], v[None, :] + h[:, None] * d[None, :]])
     minus = v[None, :] - h[:, None] * d[None, :]
     # The noise probe v + kδd measures the cost's round-off at the point. What it
@@ -208,13 +218,13 @@ def _sweep_points(
     # times the change of ∇C along the step: all of r1 at a stationary point), and
     # round-off that grows along the ladder: a few steps moved by a few ulps show
     # both. They change slowly with h, so every JITTER-th step is enough.
-    jitter = pts[1 + _jittered(len(h))] * (1 + 2 * cx.eps)
+    jitter = pts[1 + jittered_steps(len(h))] * (1 + 2 * cx.eps)
     k = cx.asarray(np.arange(-probe, probe + 1, dtype=float))
     probe = v[None, :] + (k * cx.asarray(delta))[:, None] * d[None, :]
     return np.concatenate([pts, minus, jitter, probe])
 
 
-def _jittered(n: int) -> Array:
+def jittered_steps(n: int) -> Array:
     """The steps (0-based) whose points are also evaluated jittered."""
     return np.arange(0, n, JITTER)
 
@@ -262,7 +272,7 @@ def round_off(
     return np.hypot(sides, noise), np.hypot(np.hypot(sides, back) / 2, eps * sym_terms)
 
 
-def _form(
+def form_samples(
     c: Case,
     v64: Array,
     d64: Array,
@@ -285,7 +295,7 @@ def _form(
     end with the jittered points, without a probe).
     """
     index = np.arange(len(h64)) if index is None else np.asarray(index)
-    jittered = _jittered(len(h64)) if jittered is None else np.asarray(jittered, dtype=int)
+    jittered = jittered_steps(len(h64)) if jittered is None else np.asarray(jittered, dtype=int)
     jit = np.searchsorted(index, jittered)
     m, nj = len(h64) + 1, len(jit)
     pts, minus, probe = rows[:m], rows[m : 2 * m - 1], rows[2 * m - 1 + nj :]
@@ -328,7 +338,7 @@ def _form(
         noise = probe_noise(v, g, cx, probe, probed, c0)
     r1_sigma, sigma = round_off(noise, eps, f(vals[1:]), f(np.where(back_bad, 0, back)), sym_terms)
     # Round-off in steps that a probe at one place cannot see shows as a plateau.
-    resolved = h64 >= _resolution(v64, cx)
+    resolved = h64 >= resolution(v64, cx)
     if resolved.sum() < len(h64) // 2:
         resolved[:] = True
     # Steps below the last one with an s1 (a −h side stopped early, see
@@ -423,10 +433,10 @@ def cost_length(c: Case, v64: Array, g: Array | None, cx: Context) -> float | No
     return c0 / gmax if gmax > 0 and math.isfinite(c0) else None
 
 
-def _where(k: int, h: Array) -> str:
+def where_in_sweep(k: int, h: Array) -> str:
     """Where row ``k`` of a sweep lies: the point and its ``len(h)`` steps, the
     ``len(h)`` steps on the −h side, the jittered steps, then the noise probe."""
-    m, idx = len(h) + 1, _jittered(len(h))
+    m, idx = len(h) + 1, jittered_steps(len(h))
     if k >= 2 * m - 1 + len(idx):
         return "near the point (noise probe)"
     if k >= 2 * m - 1:
@@ -436,7 +446,7 @@ def _where(k: int, h: Array) -> str:
     return "at the point itself" if k == 0 else f"at step `h={h[k - 1]:.3g}`"
 
 
-def _costs(
+def evaluate_sweep(
     c: Case, pts: Array, cx: Context, where: Callable[[int], str], distinct: bool = False
 ) -> tuple[Array, Array]:
     """Evaluate the cost at all sweep points in one call; name the step if it raises.
