@@ -15,6 +15,8 @@ from .common import Progress, add_cases_option, registry_from, report_problems
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..case.model import Case
+
 __all__ = ["add_parser"]
 
 #: Cases benchmarked by default: extended Rosenbrock (scalable) and two neural costs.
@@ -119,25 +121,22 @@ def _bench_unit(
     return bench_gradients([c], sizes=[n], backends=backends, repeats=repeats, skip=_skip)
 
 
-def run_bench(args: argparse.Namespace) -> int:
-    """Bench, write bench.csv, bench.md and two plots into a run folder."""
-    from ..gradients.backends import BACKENDS
-
-    reg = registry_from(args)
-    if report_problems(reg):
-        return 2
-    sizes = _sizes(args.sizes)
-    specs = [_case_spec(text, sizes) for text in (args.case or DEFAULT_CASES)]
-    cases = [reg[name] for name, _ in specs]
+def _check_sizes(cases: list[Case], specs: list[tuple[str, list[int]]], sizes: list[int]) -> None:
+    """Refuse a size a case cannot take (a size named with it, ``NAME:N``, too)."""
     for c, (_, ns) in zip(cases, specs, strict=True):
-        # a size named with the case (NAME:N) must suit it, scalable or not
         if c.scalable or ns is not sizes:
             bad = [n for n in ns if not c.accepts(n)]
             if bad:
                 raise FirstOrderError(
                     f"case `{c.name}` does not take n = {bad[0]}; pick other `--sizes`."
                 )
-    # autodiff is timed by default where its extra is installed
+
+
+def _backend_names(args: argparse.Namespace) -> list[str]:
+    """The backends to time: those asked for (or the defaults whose extras are
+    installed, autodiff included), then the installed peers with ``--peers``."""
+    from ..gradients.backends import BACKENDS
+
     names = list(args.backend or [b for b in DEFAULT_BACKENDS if b.split("@")[0] in BACKENDS])
     for b in names:
         if b.split("@")[0] not in BACKENDS:
@@ -151,6 +150,19 @@ def run_bench(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         names += [p for p in installed if p not in names]
+    return names
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Bench, write bench.csv, bench.md and two plots into a run folder."""
+    reg = registry_from(args)
+    if report_problems(reg):
+        return 2
+    sizes = _sizes(args.sizes)
+    specs = [_case_spec(text, sizes) for text in (args.case or DEFAULT_CASES)]
+    cases = [reg[name] for name, _ in specs]
+    _check_sizes(cases, specs, sizes)
+    names = _backend_names(args)
     if args.repeats < 1:
         raise FirstOrderError(f"`--repeats {args.repeats}` must be at least 1.")
     import pandas as pd
