@@ -59,16 +59,21 @@ class Diagnosis:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per wrong component: ``component``, ``analytic``, ``reference``,
-        ``ratio``, ``method`` and the reference's ``error_estimate``."""
+        ``ratio``, ``relative_error`` (``(analytic − reference) / reference``, NaN where
+        the ratio is: a ratio of 1.0000001 prints as 1.0), ``method`` and the
+        reference's ``error_estimate``."""
         err = self.error_estimate
         if len(err) != len(self.components):
             err = np.full(len(self.components), np.nan)
+        with np.errstate(all="ignore"):
+            rel = (self.analytic - self.reference) / self.reference
         return pd.DataFrame(
             {
                 "component": list(self.components),
                 "analytic": self.analytic,
                 "reference": self.reference,
                 "ratio": self.ratio,
+                "relative_error": np.where(np.isnan(self.ratio), np.nan, rel),
                 "method": self.method,
                 "error_estimate": err,
             }

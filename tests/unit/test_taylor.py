@@ -126,8 +126,11 @@ def test_mutants_fail_and_are_located(name):
         assert list(frame.columns[:4]) == ["component", "analytic", "reference", "ratio"]
         if kind == "flip":
             assert frame["ratio"].iloc[0] == pytest.approx(-1, abs=1e-8)
+            assert frame["relative_error"].iloc[0] == pytest.approx(-2, abs=1e-8)
         if kind == "scale":
             assert frame["ratio"].iloc[0] == pytest.approx(1 + 1e-6, abs=1e-9)
+            # printed, the ratio reads 1.0; the relative error reads the fault
+            assert frame["relative_error"].iloc[0] == pytest.approx(1e-6, rel=1e-3)
 
 
 def test_dropped_term_fails_and_is_located():
