@@ -102,15 +102,24 @@ def measure_axes(
     # above CONFIRM_MAX_N a round costs 4n evaluations of O(n) each: a third
     # derivative lost in the noise is not confirmed at a larger step
     confirm = n <= CONFIRM_MAX_N
-    plain = 0 < noise < math.inf and bool(np.isfinite(hmin).all() and np.isfinite(hmax).all())
+    plain = n <= PLAIN_MAX_N and 0 < noise < math.inf
+    plain = plain and all(map(math.isfinite, hmin.tolist() + hmax.tolist()))
     with np.errstate(all="ignore"):
         for _ in range(ROUNDS):
-            d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
             nfev += 4 * len(active)
-            if plain and len(active) <= PLAIN_MAX_N and _ordinary(hh, noise):
-                active = _update_plain(st, active, d1, hh, t3, curv, noise, confirm)
-            else:
-                active = _update_arrays(st, active, d1, hh, t3, curv, noise, confirm)
+            small = plain and len(active) <= PLAIN_MAX_N
+            got = None
+            if small and ctx.dtype == np.float64:
+                got = _round_plain(c, x, ctx, chunk_bytes, h, active, f0, noise)
+            if got is None:
+                d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
+                if not (small and _ordinary(hh, noise)):
+                    active = _update_arrays(st, active, d1, hh, t3, curv, noise, confirm)
+                    if len(active) == 0:
+                        break
+                    continue
+                got = (d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist())
+            active = _update_plain(st, active, *got, noise, confirm)
             if len(active) == 0:
                 break
     trial, d2, d3, central = st.trial, st.d2, st.d3, st.central
@@ -144,6 +153,37 @@ def _round(
     dr = (f64[3] - f64[0]) / (2 * RATIO * hh)
     t3 = np.abs(dr - d1.astype(np.float64, copy=False))
     curv = np.abs(f64[3] - 2 * f0 + f64[0])
+    return d1, hh, t3, curv
+
+
+def _round_plain(
+    c: Case,
+    x: Array,
+    ctx: Context,
+    chunk_bytes: int,
+    h: Array,
+    active: Array,
+    f0: float,
+    noise: float,
+) -> tuple[list[float], list[float], list[float], list[float]] | None:
+    """:func:`_round` in plain floats (float64 only, the same operations in the same
+    order), as lists; None, before any evaluation, where a step is not
+    :func:`_ordinary`."""
+    hh = []
+    for xj, want in zip(x[active].tolist(), h[active].tolist(), strict=True):
+        t = (xj + want) - xj  # the representable step
+        if not t > 0:
+            t = want
+        if not (0.0 < t * t < 1e300 and 0.71 * noise / t > 0):
+            return None
+        hh.append(t)
+    f = axis_values(c, x, np.array(hh), _search_shifts(ctx.dtype), ctx, chunk_bytes, active)
+    d1, t3, curv = [], [], []
+    for fm8, fm1, fp1, fp8, t in zip(*f.tolist(), hh, strict=True):
+        d = (-0.5 * fm1 + 0.5 * fp1) / t
+        d1.append(d)
+        t3.append(abs((fp8 - fm8) / (2 * RATIO * t) - d))
+        curv.append(abs(fp8 - 2 * f0 + fm8))
     return d1, hh, t3, curv
 
 
@@ -219,23 +259,22 @@ def _ordinary(hh: Array, noise: float) -> bool:
 def _update_plain(
     st: _State,
     active: Array,
-    d1: Array,
-    hh: Array,
-    t3: Array,
-    curv: Array,
+    d1: list[float],
+    hh: list[float],
+    t3: list[float],
+    curv: list[float],
     noise: float,
     confirm: bool,
 ) -> Array:
-    """:func:`_update_arrays` in plain floats, component by component, for a round of
-    a few components with :func:`_ordinary` steps: the same operations in the same
-    order (x·x for x**2, as numpy squares), so the same numbers."""
+    """:func:`_update_arrays` in plain floats (the round's outcome as lists), component
+    by component, for a round of a few components with :func:`_ordinary` steps: the
+    same operations in the same order (x·x for x**2, as numpy squares), so the same
+    numbers."""
     moving = []
     trial, central, d2, d3, above, h = st.trial, st.central, st.d2, st.d3, st.above, st.h
     hmin, hmax = st.hmin, st.hmax
     floor, gain = 4 * noise, 3 * noise * _R2
-    for j, dj, hj, tj, cj in zip(
-        active.tolist(), d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist(), strict=True
-    ):
+    for j, dj, hj, tj, cj in zip(active.tolist(), d1, hh, t3, curv, strict=True):
         sigma = 0.71 * noise / hj
         finite = math.isfinite(tj) and math.isfinite(cj)
         seen = finite and tj > 3 * sigma

@@ -56,7 +56,8 @@ def test_plain_and_array_updates_agree_bit_for_bit(seed, confirm):
     a, b = _copy(st), _copy(st)
     with np.errstate(all="ignore"):
         left = _update_arrays(a, active, d1, hh, t3, curv, noise, confirm)
-        right = _update_plain(b, active, d1, hh, t3, curv, noise, confirm)
+        lists = (d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist())
+        right = _update_plain(b, active, *lists, noise, confirm)
     np.testing.assert_array_equal(left, right)
     for name, x, y in zip(_State._fields, a, b, strict=True):
         assert x.dtype == y.dtype, name
