@@ -68,7 +68,11 @@ def axis_values(
         # one chunk (small n): no output buffer to copy into
         pts = np.empty((k, m, n), dtype=ctx.dtype)
         pts[...] = x
-        pts[:, np.arange(m), cols] = x[cols] + s * h
+        if idx is None:
+            # every component: the diagonal of each shift's (n, n) block
+            pts.reshape(k, n * n)[:, :: n + 1] = x + s * h
+        else:
+            pts[:, np.arange(m), cols] = x[cols] + s * h
         f = c.cost(pts.reshape(-1, n), ctx).reshape(k, m)
         return f.astype(ctx.dtype, copy=False)
     out = np.empty((k, m), dtype=ctx.dtype)

@@ -86,11 +86,12 @@ def measure_axes(
     # central difference at the balance), while a step below it needs another round.
     rel = noise / abs(f0) if f0 != 0 else eps
     h = np.minimum(np.maximum(FIRST * np.cbrt(3 * max(rel, eps)) * s, hmin), hmax)
+    unknown = np.full(n, np.nan)
     st = _State(
         h,
         h.copy(),
-        np.full(n, np.nan),
-        np.full(n, np.nan),
+        unknown,
+        unknown.copy(),
         np.zeros(n, dtype=ctx.dtype),
         np.full(n, np.inf),
         np.zeros(n, dtype=bool),
@@ -177,7 +178,9 @@ def _round_plain(
         if not (0.0 < t * t < 1e300 and 0.71 * noise / t > 0):
             return None
         hh.append(t)
-    f = axis_values(c, x, np.array(hh), _search_shifts(ctx.dtype), ctx, chunk_bytes, active)
+    # (the active components are sorted: all n of them are every component)
+    idx = None if len(hh) == x.shape[0] else active
+    f = axis_values(c, x, np.array(hh), _search_shifts(ctx.dtype), ctx, chunk_bytes, idx)
     d1, t3, curv = [], [], []
     for fm8, fm1, fp1, fp8, t in zip(*f.tolist(), hh, strict=True):
         d = (-0.5 * fm1 + 0.5 * fp1) / t
@@ -272,7 +275,7 @@ def _update_plain(
     numbers."""
     moving = []
     trial, central, d2, d3, above, h = st.trial, st.central, st.d2, st.d3, st.above, st.h
-    hmin, hmax = st.hmin, st.hmax
+    hmin, hmax = st.hmin.tolist(), st.hmax.tolist()
     floor, gain = 4 * noise, 3 * noise * _R2
     for j, dj, hj, tj, cj in zip(active.tolist(), d1, hh, t3, curv, strict=True):
         sigma = 0.71 * noise / hj
@@ -297,7 +300,7 @@ def _update_plain(
             d2[j] = max(cj, floor) / (wide * wide)
             if seen and best < hj:
                 above[j] = hj
-        new = min(max(new, float(hmin[j])), float(hmax[j]))
+        new = min(max(new, hmin[j]), hmax[j])
         near = seen and NEAR * hj >= best >= hj / ABOVE
         done = finite and (near or new == hj)
         if not confirm and finite and not seen and not tj > sigma:
