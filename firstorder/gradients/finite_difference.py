@@ -230,16 +230,16 @@ def _central_from_search(job: Job, st: _Steps) -> tuple[Array, int]:
     step is that round's, two evaluations per component elsewhere."""
     assert st.search is not None and st.search.central is not None
     ctx = st.ctx
-    known = st.search.central.astype(ctx.dtype)
-    same = (st.h == st.search.trial.astype(ctx.dtype, copy=False)) & np.isfinite(known)
-    values = known.copy()
+    values = st.search.central.astype(ctx.dtype)  # a copy: the search keeps its own
+    same = (st.h == st.search.trial.astype(ctx.dtype, copy=False)) & np.isfinite(values)
+    if same.all():
+        return values, 0
     idx = np.flatnonzero(~same)
-    if len(idx):
-        half = ctx.dtype.type(0.5)
-        shifts = np.array([-1, 1], dtype=ctx.dtype)
-        f = axis_values(job.case, st.x, st.h[idx], shifts, ctx, job.chunk_bytes, idx)
-        # the weights in the central stencil's order: the same sums as _fd_values
-        values[idx] = (-half * f[0] + half * f[1]) / st.h[idx]
+    half = ctx.dtype.type(0.5)
+    shifts = np.array([-1, 1], dtype=ctx.dtype)
+    f = axis_values(job.case, st.x, st.h[idx], shifts, ctx, job.chunk_bytes, idx)
+    # the weights in the central stencil's order: the same sums as _fd_values
+    values[idx] = (-half * f[0] + half * f[1]) / st.h[idx]
     return values, 2 * len(idx)
 
 
