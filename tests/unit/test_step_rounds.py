@@ -86,3 +86,20 @@ def test_small_and_large_rounds_give_the_same_gradient(name, monkeypatch):
     assert plain.values.tobytes() == arrays.values.tobytes()
     assert plain.steps.tobytes() == arrays.steps.tobytes()
     assert plain.nfev == arrays.nfev
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_a_small_search_is_the_same_in_chunks_of_one_point(precision):
+    """At small n a round's points go to the cost in one call built on the diagonal;
+    a budget of one point per call (the general path) gives the same numbers."""
+    from firstorder.gradients.finite_difference import clear_step_cache
+
+    c = fo.load_cases()["ext_rosenbrock"]
+    x = c.point(n=8)
+    runs = []
+    for budget in (1 << 30, 1):
+        clear_step_cache()
+        runs.append(fo.gradient(c, x, backend="central", precision=precision, chunk_bytes=budget))
+    whole, part = runs
+    assert whole.values.tobytes() == part.values.tobytes()
+    assert whole.steps.tobytes() == part.steps.tobytes()
