@@ -62,9 +62,20 @@ def axis_values(
     m, k = len(cols), len(shifts)
     itemsize = 64 if ctx.dtype == object else ctx.dtype.itemsize
     rows = rows_per_chunk(chunk_bytes, k, n, itemsize)
-    out = np.empty((k, m), dtype=ctx.dtype)
     numeric = ctx.dtype != object
     s = np.asarray(shifts, dtype=ctx.dtype)[:, None] if numeric else None
+    if s is not None and rows >= m:
+        # one chunk (small n): no output buffer to copy into
+        pts = np.empty((k, m, n), dtype=ctx.dtype)
+        pts[...] = x
+        if idx is None:
+            # every component: the diagonal of each shift's (n, n) block
+            pts.reshape(k, n * n)[:, :: n + 1] = x + s * h
+        else:
+            pts[:, np.arange(m), cols] = x[cols] + s * h
+        f = c.cost(pts.reshape(-1, n), ctx).reshape(k, m)
+        return f.astype(ctx.dtype, copy=False)
+    out = np.empty((k, m), dtype=ctx.dtype)
     for a in range(0, m, rows):
         b = min(m, a + rows)
         pts = np.empty((k, b - a, n), dtype=ctx.dtype)

@@ -22,7 +22,8 @@ from .evaluate import axis_values, rows_per_chunk
 from .result import GradientResult, Job
 from .richardson import AUTO_LADDER, FULL_LADDER_MAX_N, richardson_ladder, short_ladder
 from .stencils import STENCILS, stencil_weights
-from .steps import NEAR, StepSearch, rule_steps, search_steps, user_steps
+from .step_rounds import NEAR
+from .steps import StepSearch, rule_steps, search_steps, user_steps
 
 __all__ = [
     "AUTO_LADDER",
@@ -149,7 +150,8 @@ def _representable(x: Array, h: Array, ctx: Context) -> Array:
         return h
     h = np.asarray(h, dtype=ctx.dtype)
     actual = (x + h) - x
-    return np.where(actual != 0, actual, h).astype(ctx.dtype)
+    np.copyto(actual, h, where=actual == 0)
+    return actual
 
 
 def _resolve(job: Job, name: str, order: int) -> _Steps:
@@ -187,7 +189,7 @@ def _auto_steps(found: StepSearch, name: str, ctx: Context) -> tuple[Array, floa
             near = (h <= NEAR * found.trial) & (h >= found.trial / NEAR)
             if found.unconfirmed is not None:
                 near |= found.unconfirmed
-            h = np.where(near, found.trial, h)
+            np.copyto(h, found.trial, where=near)
         return h, found.noise
     # The ratio of the noise levels is that of the two epsilons: formed from them, not
     # from ε_mp·|C(v)|, which underflows float64 where C(v) = 0 (a step of 0).
@@ -228,16 +230,16 @@ def _central_from_search(job: Job, st: _Steps) -> tuple[Array, int]:
     step is that round's, two evaluations per component elsewhere."""
     assert st.search is not None and st.search.central is not None
     ctx = st.ctx
-    known = st.search.central.astype(ctx.dtype)
-    same = (st.h == st.search.trial.astype(ctx.dtype)) & np.isfinite(known)
-    values = known.copy()
+    values = st.search.central.astype(ctx.dtype)  # a copy: the search keeps its own
+    same = (st.h == st.search.trial.astype(ctx.dtype, copy=False)) & np.isfinite(values)
+    if same.all():
+        return values, 0
     idx = np.flatnonzero(~same)
-    if len(idx):
-        half = ctx.dtype.type(0.5)
-        shifts = np.array([-1, 1], dtype=ctx.dtype)
-        f = axis_values(job.case, st.x, st.h[idx], shifts, ctx, job.chunk_bytes, idx)
-        # the weights in the central stencil's order: the same sums as _fd_values
-        values[idx] = (-half * f[0] + half * f[1]) / st.h[idx]
+    half = ctx.dtype.type(0.5)
+    shifts = np.array([-1, 1], dtype=ctx.dtype)
+    f = axis_values(job.case, st.x, st.h[idx], shifts, ctx, job.chunk_bytes, idx)
+    # the weights in the central stencil's order: the same sums as _fd_values
+    values[idx] = (-half * f[0] + half * f[1]) / st.h[idx]
     return values, 2 * len(idx)
 
 

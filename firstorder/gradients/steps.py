@@ -22,12 +22,13 @@ import numpy as np
 from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
-from .evaluate import axis_values
 from .noise import noise_and_value
 from .stencils import STENCILS
+from .step_rounds import CONFIRM_MAX_N, MAX_STEP, RATIO, measure_axes
 
 __all__ = [
     "COMPLEX_STEP",
+    "CONFIRM_MAX_N",
     "PER_DECADE",
     "StepSearch",
     "complex_steps",
@@ -210,23 +211,6 @@ NOISE_GAIN = {
     "central6": 11 / 6,
     "central8": 2.0345,
 }
-#: The outer point of the search's pair of central differences, in units of h.
-RATIO = 8.0
-#: The first step of the search, in units of the balance for |f'''| ~ |C| / scale³.
-FIRST = 4.0
-#: A balanced step at most this factor above the search's step ends its search, and
-#: ``central`` takes the search's step when its balance is within this factor of it.
-NEAR = 2.0
-#: ... and one at most this factor below it.
-ABOVE = 8.0
-#: Up to this n, a third derivative lost in the noise is confirmed at a larger step
-#: (a round of 4 evaluations per such component); above it, where each evaluation
-#: costs O(n) and SciPy's 3-point takes 2 per component, the trial step is kept.
-CONFIRM_MAX_N = 1000
-#: Rounds of the search (each one batched call over the components still moving).
-ROUNDS = 8
-#: Largest step, in units of the variable's scale.
-MAX_STEP = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,7 +258,9 @@ class StepSearch:
     @property
     def length(self) -> Array:
         """l = |f''/f'''|, kept between the search's step and the variable's scale."""
-        return np.clip(self.d2 / self.d3, self.trial, np.maximum(self.scale, self.trial))
+        return np.minimum(
+            np.maximum(self.d2 / self.d3, self.trial), np.maximum(self.scale, self.trial)
+        )
 
     def steps(self, stencil: str, eps: float | None = None) -> Array:
         """The step of each component for ``stencil``, at noise ``eps`` (default ε_f).
@@ -299,10 +285,14 @@ class StepSearch:
             if order > 2 and not self.analytic:
                 # a kink the model cannot see: stay where the search saw a cubic
                 h = np.minimum(h, RATIO * self.trial / (order // 2))
-        return np.clip(h, 1e-300, MAX_STEP * self.scale)
+        # (np.clip's bounds, without its overhead on short arrays)
+        return np.minimum(np.maximum(h, 1e-300), MAX_STEP * self.scale)
 
     def _derivative(self, m: int) -> Array:
         """The modelled |f^(m)| (m ≥ 3): f''' grown over the length l, factorially."""
+        if m == 3:
+            # f''' itself: the formula's factors are exactly 1
+            return self.d3
         return self.d3 * (math.factorial(m) / 6) / self.length ** (m - 3)
 
     def error(self, stencil: str, h: Array, eps: float | None = None) -> Array:
@@ -342,106 +332,10 @@ def search_steps(
     """
     s = variable_scales(typical, x)
     noise, f0, nfev = noise_and_value(c, x, ctx, s)
-    trial, d2, d3, central, used, unconfirmed = _measure(c, x, ctx, chunk_bytes, s, noise, f0)
+    trial, d2, d3, central, used, unconfirmed = measure_axes(c, x, ctx, chunk_bytes, s, noise, f0)
     return StepSearch(
         noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe, unconfirmed
     )
-
-
-def _measure(
-    c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
-) -> tuple[Array, Array, Array, Array, int, Array]:
-    """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev
-    and the components that kept an unconfirmed step."""
-    n = x.shape[0]
-    eps = float(ctx.eps)
-    hmax = MAX_STEP * s
-    hmin = 4 * eps * np.maximum(np.abs(x.astype(np.float64)), s * eps)
-    # First guess: above the balance for |f'''| ~ |C| / scale³ at the measured noise,
-    # where f''' stands out clearly: one round ends there (2 more evaluations for the
-    # central difference at the balance), while a step below it needs another round.
-    rel = noise / abs(f0) if f0 != 0 else eps
-    h = np.clip(FIRST * np.cbrt(3 * max(rel, eps)) * s, hmin, hmax)
-    d2, d3, trial = np.full(n, np.nan), np.full(n, np.nan), h.copy()
-    central = np.zeros(n, dtype=ctx.dtype)
-    active = np.arange(n)
-    above = np.full(n, np.inf)
-    nfev = 0
-    r2 = RATIO**2 - 1
-    # above CONFIRM_MAX_N a round costs 4n evaluations of O(n) each: a third
-    # derivative lost in the noise is not confirmed at a larger step
-    confirm = n <= CONFIRM_MAX_N
-    unconfirmed = np.zeros(n, dtype=bool)
-    for _ in range(ROUNDS):
-        d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h, active, f0)
-        nfev += 4 * len(active)
-        sigma = 0.71 * noise / hh
-        finite = np.isfinite(t3) & np.isfinite(curv)
-        seen = finite & (t3 > 3 * sigma)
-        third = 6 * np.where(seen, t3, 3 * sigma) / (r2 * hh**2)
-        keep = active[finite]
-        trial[keep] = hh[finite]
-        central[keep] = d1[finite]
-        d2[keep] = (np.maximum(curv, 4 * noise) / (RATIO * hh) ** 2)[finite]
-        d3[keep] = third[finite]
-        with np.errstate(divide="ignore", over="ignore"):
-            best = np.cbrt(3 * noise / third)
-        # a measured f''' sets the step; a drowned one only bounds it: a faint one
-        # (1–3 sigma) is followed to its balance, where the next round measures it
-        # cleanly; one lost in the noise tries the largest step (a quadratic direction
-        # ends there); a non-finite value (a step leaving the domain) shrinks 100-fold
-        with np.errstate(divide="ignore", over="ignore"):
-            faint = np.cbrt(3 * noise * r2 * hh**2 / (6 * t3))
-        # (between the steps already tried: halfway, in logarithm, to the least
-        # step whose f''' stood out, which was too large)
-        lost = np.sqrt(hh * above[active])
-        new = np.where(seen, best, np.where(t3 > sigma, faint, lost))
-        above[active[seen & (best < hh)]] = hh[seen & (best < hh)]
-        new = np.clip(np.where(finite, new, hh / 100), hmin[active], hmax[active])
-        # f''' measured near its balance, or a little above it (where it stands out
-        # more), is known well enough to end the search; far above, the outer points
-        # may leave the region where the cubic term rules: measure again there
-        near = seen & (best <= NEAR * hh) & (best >= hh / ABOVE)
-        done = finite & (near | (new == hh))
-        if not confirm:
-            # lost in the noise: keep this step, whose error is then at most the noise's
-            quiet = finite & ~seen & ~(t3 > sigma)
-            unconfirmed[active[quiet]] = True
-            done |= quiet
-        h[active] = new
-        active = active[~done]
-        if len(active) == 0:
-            break
-    # Components never measured (non-finite at every step) fall back to the rule's step.
-    bad = ~np.isfinite(d3)
-    trial[bad] = eps ** (1 / 3) * s[bad]
-    d2[bad] = 4 * noise / trial[bad] ** 2
-    d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
-    central[bad] = np.nan
-    return trial, d2, d3, central, nfev, unconfirmed
-
-
-def _round(
-    c: Case, x: Array, ctx: Context, chunk_bytes: int, h: Array, active: Array, f0: float
-) -> tuple[Array, Array, Array, Array]:
-    """One round of the search over the components ``active``: the central difference
-    at h (in ``ctx``, as the central stencil forms it), the representable steps, and
-    |D(8h) − D(h)| and |C(x + 8h) − 2C(x) + C(x − 8h)| (float64)."""
-    xa = x[active]
-    ha = (xa + h[active].astype(ctx.dtype)) - xa  # the representable step
-    ha = np.where(ha > 0, ha, h[active].astype(ctx.dtype))
-    shifts = np.array([-RATIO, -1, 1, RATIO], dtype=ctx.dtype)
-    half = ctx.dtype.type(0.5)
-    with np.errstate(all="ignore"):
-        f = np.asarray(axis_values(c, x, ha, shifts, ctx, chunk_bytes, active))
-        # as the central stencil forms it, so the last round is that gradient
-        d1 = (-half * f[1] + half * f[2]) / ha
-        f64 = f.astype(np.float64)
-        hh = ha.astype(np.float64)
-        dr = (f64[3] - f64[0]) / (2 * RATIO * hh)
-        t3 = np.abs(dr - d1.astype(np.float64))
-        curv = np.abs(f64[3] - 2 * f0 + f64[0])
-    return d1, hh, t3, curv
 
 
 def taylor_steps(
