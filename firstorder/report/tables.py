@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..studies.grid import RunResult
+from ..taylor.fit import interval_decimals
 from .markdown import fmt
 
 __all__ = [
@@ -52,7 +53,10 @@ class JudgedOrder:
     high: float
 
     def __str__(self) -> str:
-        return f"{self.order:.2f} [{self.low:.2f}, {self.high:.2f}]"
+        # the decimals the reason uses: an interval just short of 2 never prints as
+        # `[1.99, 2.00]` (1.989–1.998 reads `1.993 [1.989, 1.998]`, as the reason says)
+        k = interval_decimals(self.low, self.high, 2)
+        return f"{self.order:.{k}f} [{self.low:.{k}f}, {self.high:.{k}f}]"
 
 
 def judged_order(test: Mapping[Any, Any] | pd.Series) -> JudgedOrder | None:

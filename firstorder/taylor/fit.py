@@ -28,6 +28,7 @@ __all__ = [
     "clean_window",
     "fit_loglog",
     "fit_remainder",
+    "interval_decimals",
     "local_orders",
     "median",
     "plateau_floor",
@@ -470,7 +471,7 @@ def fit_remainder(
         )
     elif lo - PASS_TOL <= exp:
         outcome = "pass"
-        k = _digits(lo, hi, exp)
+        k = interval_decimals(lo, hi, exp)
         reason = (
             f"{name} falls at order {full.slope:.{k}f} [{lo:.{k}f}, {hi:.{k}f}] over "
             f"{math.log10(full.h_max / full.h_min):.1f} decades of h."
@@ -529,7 +530,7 @@ def _coefficient(
     return abs(est / coef_pred - 1), est
 
 
-def _digits(lo: float, hi: float, expected: float) -> int:
+def interval_decimals(lo: float, hi: float, expected: float) -> int:
     """Decimals that show an interval as it is: 2, or more where it excludes the expected
     order by less than the rounding (never `2.00 [2.00, 2.00]` for 1.997–1.999)."""
     k = 2

@@ -46,7 +46,7 @@ from .fit import (
     SAFETY,
     Fit,
     LogLogFit,
-    _digits,
+    interval_decimals,
     local_orders,
     median,
 )
@@ -242,7 +242,7 @@ def symmetric_remainder_decides(verdict: Verdict, reason: str, ev: Evidence) -> 
         )
     if verdict == "pass" and fit1.order_ci[1] < fit1.expected_order:
         lo, hi = fit1.order_ci
-        k = max(3, _digits(lo, hi, fit1.expected_order))  # never `2.000 [2.000, 2.000]`
+        k = max(3, interval_decimals(lo, hi, fit1.expected_order))  # never `2.000 [2.000, 2.000]`
         return "pass", (
             f"r1 falls at order {fit1.order:.{k}f} [{lo:.{k}f}, {hi:.{k}f}], just short of 2: "
             "higher-order terms, not an error (s1 rules out any error above its bound)."

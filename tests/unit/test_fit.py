@@ -97,8 +97,8 @@ def test_plateau_floor_on_synthetic_remainders():
 def test_an_interval_that_excludes_the_order_is_printed_with_the_decimals_that_show_it(
     lo, hi, digits
 ):
-    from firstorder.taylor.fit import _digits
+    from firstorder.taylor.fit import interval_decimals
 
-    k = _digits(lo, hi, 2)
+    k = interval_decimals(lo, hi, 2)
     assert k == digits
     assert not (float(f"{lo:.{k}f}") <= 2 <= float(f"{hi:.{k}f}")) or lo <= 2 <= hi

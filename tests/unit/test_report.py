@@ -593,3 +593,11 @@ def test_plots_drawn_on_a_pool_are_the_plots_drawn_here(tmp_path, monkeypatch):
     jobs = plots.case_plot_jobs(result)
     fresh = [plots.draw_pngs([job])[0] for job in jobs]
     assert fresh == [(tmp_path / "here" / name).read_bytes() for name, _, _ in jobs]
+
+
+def test_a_judged_order_prints_the_decimals_its_interval_needs():
+    """An interval just short of 2 never reads as one that holds 2 (the reason's digits)."""
+    from firstorder.report.tables import JudgedOrder
+
+    assert str(JudgedOrder(1.993, 1.989, 1.998)) == "1.993 [1.989, 1.998]"
+    assert str(JudgedOrder(2.001, 1.994, 2.008)) == "2.00 [1.99, 2.01]"
