@@ -163,11 +163,14 @@ class _Ladder:
         g64 = np.asarray(cx.to_float(g), dtype=float)
         plus, minus = x[:, 1:m], x[:, m:]
         dvs = (plus - minus) / 2
-        self.lin, self.lin_sym = (plus - x[:, :1]) @ g64, dvs @ g64
-        self.sym_terms = np.abs(dvs) @ np.abs(g64)
+        # ∇C·Δv on the +h side, on both sides (symmetric), and Σ|g_i Δv_i| of the
+        # latter, stacked: a round gathers all three at once
+        self.linear = np.stack([(plus - x[:, :1]) @ g64, dvs @ g64, np.abs(dvs) @ np.abs(g64)])
         self.vals = np.zeros(self.rows.shape[:2])
         self.bad = np.ones(self.rows.shape[:2], dtype=bool)
         self.n, self.eps = n, float(cx.eps)
+        # rows of a step's point, +h and −h values: shift + scale · step
+        self._shift, self._scale = np.array([[0], [1], [m]]), np.array([[0], [1], [1]])
 
     def store(self, js: Array, rs: Array, vals: Array, bad: Array) -> None:
         """Values at rows ``rs`` of directions ``js`` (in the precision's own dtype)."""
@@ -187,19 +190,18 @@ class _Ladder:
         if not math.isfinite(noise):
             nan = np.full(len(steps), np.nan)
             return nan, nan
-        m = self.n + 1
-        c0 = self.vals[js, 0].astype(float)
-        cp = self.vals[js, 1 + steps].astype(float)
-        cm = self.vals[js, m + steps].astype(float)
+        # the point, the +h and the −h values of each step, gathered at once
+        rows = self._shift + self._scale * steps
+        c0, cp, cm = self.vals[js, rows].astype(float, copy=False)
+        bad = self.bad[js, rows]
+        lin, lin_sym, terms = self.linear[:, js, steps]
         with np.errstate(all="ignore"):
-            r1_sigma, s1_sigma = round_off(noise, self.eps, cp, cm, self.sym_terms[js, steps])
-            r1 = np.abs(cp - c0 - self.lin[js, steps]) / r1_sigma
-            s1 = np.abs((cp - cm) / 2 - self.lin_sym[js, steps]) / s1_sigma
-        bad_plus = self.bad[js, 1 + steps]
-        return (
-            np.where(bad_plus, np.nan, r1),
-            np.where(bad_plus | self.bad[js, m + steps], np.nan, s1),
-        )
+            r1_sigma, s1_sigma = round_off(noise, self.eps, cp, cm, terms)
+            r1 = np.abs(cp - c0 - lin) / r1_sigma
+            s1 = np.abs((cp - cm) / 2 - lin_sym) / s1_sigma
+        r1[bad[1]] = np.nan
+        s1[bad[1] | bad[2]] = np.nan
+        return r1, s1
 
     def kept(self, j: int) -> tuple[Array, Array, Array, Array]:
         """Direction ``j``'s kept steps (ladder places), and its rows, values and mask
