@@ -51,7 +51,12 @@ def add_parser(sub: Any) -> None:
     c.add_argument("grad", metavar="FILE.py:GRAD")
     c.add_argument("--point", required=True, help="X1,X2,…")
     c.add_argument("--precision", default="float64", help=_PRECISION_HELP)
-    c.add_argument("--directions", type=int, default=3)
+    c.add_argument(
+        "--directions",
+        type=int,
+        default=2,
+        help="seeded random directions, after the descent one (default 2)",
+    )
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.set_defaults(func=run_check)

@@ -160,7 +160,7 @@ def check_gradient(
     point: Any,
     *,
     precision: str = "float64",
-    directions: int = 3,
+    directions: int = 2,
     seed: int = 0,
     descent: bool = True,
 ) -> CheckResult:
@@ -184,7 +184,11 @@ def check_gradient(
         of them); one that does not is refused (:class:`NotApplicableError`) rather
         than failed.
     directions
-        Number of seeded random directions.
+        Number of seeded random directions (default 2: three directions with the
+        descent one). A third random direction detected nothing more on the user costs
+        of ``tests/fo_user_costs.py``: the same detections of whole, largest- and
+        median-component faults down to 1e-10, the same sign flips, swaps and dropped
+        terms, for a quarter more time.
     seed
         Seed of the first direction (the others use ``seed + 1``, …).
     descent

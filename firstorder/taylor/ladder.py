@@ -30,8 +30,8 @@ read as quiet and the ladder is evaluated down to its end.
 The kept steps are formed and judged as a full ladder's
 (:func:`~firstorder.taylor.remainders.sample_along`); s1 is NaN at the +h steps
 where the −h side was thinned or had stopped. The noise probe is shared: sampled with
-their own probes, four directions cost a looped cost 64 calls more, and the σ of
-one probe of 33 points is better measured than each of 17.
+their own probes, each direction after the first would cost a looped cost 16 calls
+more, and the σ of one probe of 33 points is better measured than each of 17.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
 """Speed of one `check_gradient` on plain-numpy user costs of n ≤ 50.
 
 Goal (issue 14): under 20 ms median for n ≤ 50, default settings (the descent and
-three random directions with their −h sides and noise probes). A user's cost that
+two random directions with their −h sides and noise probe). A user's cost that
 returns ``float(...)`` cannot batch and is looped, one point at a time (``looped``),
 its ladder sampled from the top down, thinned far above the noise and stopped once
-the remainders are round-off, with one noise probe for every direction (173–187
-calls; :mod:`firstorder.taylor.ladder`); the same cost written over ``(..., n)`` is
-evaluated in one call (``batched``). Idle, 2026-12-03: looped 8.8–17.8 ms median
-(gp, 59 µs a call, the slowest), batched 6.3–8.6 ms. Run with
+the remainders are round-off, with one noise probe for every direction (137–150
+calls with two random directions, 173–187 with three;
+:mod:`firstorder.taylor.ladder`); the same cost written over ``(..., n)`` is
+evaluated in one call (``batched``). 2026-12-03, with the
+default two random directions, CPU time (``--benchmark-timer time.process_time``):
+looped 9.5–15.9 ms median (gp, 56–59 µs a call, the slowest), batched 6.3–8.4 ms;
+wall-clock medians agree when the host is quiet and reach 20–22 ms for gp,
+lennard_jones and mixed_scales when it is not. Run with
 ``pytest tests/benchmarks/test_bench_check.py --benchmark-only``; on a shared machine
 add ``--benchmark-timer time.process_time`` for CPU time.
 """

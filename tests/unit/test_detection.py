@@ -185,8 +185,8 @@ def test_a_small_component_that_whole_directions_dilute_is_found_by_the_follow_u
     def grad(x):
         return a * x - 0.1 * np.sin(x)
 
-    # The component that the descent and the three seeded random directions weigh least.
-    rand = np.array([np.random.default_rng(s).standard_normal(n) for s in range(3)])
+    # The component that the descent and the two seeded random directions weigh least.
+    rand = np.array([np.random.default_rng(s).standard_normal(n) for s in range(2)])
     rand /= np.linalg.norm(rand, axis=1, keepdims=True)
     g = grad(v)
     weight = np.max(np.abs(np.vstack([rand, g / np.linalg.norm(g)])), axis=0)
@@ -199,7 +199,7 @@ def test_a_small_component_that_whole_directions_dilute_is_found_by_the_follow_u
         return out
 
     res = fo.check_gradient(cost, wrong, v)
-    whole, follow = res.results[:4], res.results[4:]
+    whole, follow = res.results[:3], res.results[3:]
     assert all(r.verdict == "pass" for r in whole), [r.reason for r in whole]
     assert any(r.suspicious for r in whole)
     assert all(abs(r.error_estimate) < r.detection_bound for r in whole)
@@ -208,4 +208,4 @@ def test_a_small_component_that_whole_directions_dilute_is_found_by_the_follow_u
     assert follow[0].error_estimate == pytest.approx(1e-9, rel=0.05)
     # The right gradient raises no suspicion, so nothing is followed up.
     ok = fo.check_gradient(cost, grad, v)
-    assert ok.verdict == "pass" and len(ok.results) == 4, ok.reason
+    assert ok.verdict == "pass" and len(ok.results) == 3, ok.reason
