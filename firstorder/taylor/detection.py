@@ -14,8 +14,10 @@ the scatter of third differences of ``C`` at equally spaced points ``v + kδd``
 the probe moves it; the smooth part of a third difference is ~δ³ and vanishes), after
 removing ∇C·Δv (the rounding of the probe points is exact in Δv); never below
 ``eps·|C|`` (the rounding of the value itself) nor below a third of the plateau S
-reaches at the smallest steps that move the point by more than a few ulps (round-off
-in steps, such as cos x ≈ 1, that a probe at one place cannot see). ``S(h)`` then
+reaches under its signal, at the steps that move the point by more than a few ulps
+(round-off in steps, such as cos x ≈ 1, that a probe at one place cannot see; read by
+:func:`~firstorder.taylor.fit.plateau_below_signal`, under the longest falling run,
+so that a smooth rounding sawtooth at the smallest steps is not taken for signal). ``S(h)`` then
 has the standard deviation ``κ σ_S(h)`` with ``σ_S² = (σ₊² + σ₋²)/4 + (eps·Σ|g_i Δv_i|)²`` and the
 safety factor ``κ`` (:data:`KAPPA`). `check` samples the steps from the largest down
 and stops the −h side once S has stayed within 3 probe deviations for 6 steps

@@ -31,6 +31,7 @@ __all__ = [
     "interval_decimals",
     "local_orders",
     "median",
+    "plateau_below_signal",
     "plateau_floor",
     "strict_json",
     "t_quantile",
@@ -291,6 +292,37 @@ def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
     if len(ends):
         return float(below[ends[-1]])
     return float(np.max(r[np.isfinite(r)])) if np.any(np.isfinite(r)) else 0.0
+
+
+def plateau_below_signal(r: Array, rise: float = 1.5, run: int = 3) -> float:
+    """The level of the round-off under a remainder's signal: the largest remainder
+    below the longest run of steps that each clear every remainder below them by
+    ``rise`` (as in :func:`plateau_floor`; ``run`` steps at least).
+
+    The signal falls from the large steps to the noise in one such run. Below it, a
+    rounding error that changes smoothly over a few hundred ulps (a sawtooth, S
+    falling ∝ h along each tooth) makes short runs too, and the last of them clears
+    everything under it: :func:`plateau_floor`, which takes the lowest run, reads the
+    level there, far too low. Without any run, :func:`plateau_floor`'s reading; NaN
+    entries are left out.
+    """
+    r = np.asarray(r, dtype=float)
+    r = r[np.isfinite(r)]
+    n = len(r)
+    if n == 0:
+        return 0.0
+    below = np.zeros(n)
+    if n > 1:
+        below[:-1] = np.maximum.accumulate(r[:0:-1])[::-1]
+    clear = np.concatenate([[False], r >= rise * below, [False]])
+    edges = np.flatnonzero(np.diff(clear.astype(int)))
+    runs = [(b - a, a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= run]
+    if not runs:
+        return plateau_floor(np.arange(n, 0, -1.0), r, rise, run)
+    _, _, end = max(runs, key=lambda t: (t[0], -t[1]))  # the longest; the higher if tied
+    if end >= n:  # falls to the end: the last steps' level, which cannot be judged
+        return float(np.max(r[-run:]))
+    return float(np.max(r[end:]))
 
 
 def _span(h: Array, a: int, b: int) -> float:

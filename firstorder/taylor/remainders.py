@@ -29,7 +29,7 @@ from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import Array, Context
 from .detection import KAPPA, cost_noise
-from .fit import local_orders, median, plateau_floor
+from .fit import local_orders, median, plateau_below_signal, plateau_floor
 
 __all__ = [
     "JITTER",
@@ -345,7 +345,7 @@ def form_samples(
     # :mod:`~firstorder.taylor.ladder`) have no plateau to show.
     formed = np.flatnonzero(np.isfinite(sym))
     resolved[formed[-1] + 1 if len(formed) else 0 :] = False
-    sigma = KAPPA * np.maximum(sigma, plateau_floor(h64[resolved], np.abs(sym[resolved])) / 3)
+    sigma = KAPPA * np.maximum(sigma, plateau_below_signal(np.abs(sym[resolved])) / 3)
     dhd = quad = None
     r2 = np.full(len(h64), np.nan)
     if c.has_hessian:

@@ -209,3 +209,22 @@ def test_a_small_component_that_whole_directions_dilute_is_found_by_the_follow_u
     # The right gradient raises no suspicion, so nothing is followed up.
     ok = fo.check_gradient(cost, grad, v)
     assert ok.verdict == "pass" and len(ok.results) == 3, ok.reason
+
+
+def test_a_smooth_rounding_sawtooth_near_a_saddle_is_round_off_not_an_error():
+    """Near stationary_saddle's saddle C ≈ 6e-5 while its round-off is that of x² − 1
+    (~3e-17), changing smoothly over the probe's few ulps: the probe reads eps·|C|. At
+    the smallest steps S then falls ∝ h tooth by tooth; read from the bottom its
+    plateau came out at 1e-18 and a right gradient failed ("off by −7.4e-5 ± 5e-6").
+    Read under the signal, the level is the teeth's: the right gradient passes and a
+    real error of 1e-8 is still found and measured."""
+    c = fo.resolve_case("stationary_saddle")
+    v = c.random_points(1, seed=7)[0]
+    ok = fo.taylor_test(c, v, direction="descent")
+    assert ok.verdict == "pass", ok.reason
+    g = c.grad(v)
+    g[0] += 1e-8
+    bad = fo.taylor_test(c, v, gradient=g, direction="descent")
+    assert bad.verdict == "fail", bad.reason
+    d = bad.direction
+    assert bad.error_estimate == pytest.approx(1e-8 * d[0], rel=0.05)

@@ -102,3 +102,18 @@ def test_an_interval_that_excludes_the_order_is_printed_with_the_decimals_that_s
     k = interval_decimals(lo, hi, 2)
     assert k == digits
     assert not (float(f"{lo:.{k}f}") <= 2 <= float(f"{hi:.{k}f}")) or lo <= 2 <= hi
+
+
+def test_the_s1_plateau_is_read_under_the_signal_not_under_the_last_tooth():
+    """A signal falling at order 3 to a round-off plateau whose rounding changes smoothly
+    (teeth falling ∝ h): the level is that of the teeth, not of the last tooth's foot."""
+    from firstorder.taylor.fit import plateau_below_signal, plateau_floor
+
+    signal = 1e-3 * 8.0 ** -np.arange(12)  # order 3, ratio 2
+    tooth = 1.4e-17 * 2.0 ** -np.arange(6)  # ∝ h: looks like signal from below
+    r = np.concatenate([signal, tooth, tooth, tooth])
+    assert plateau_below_signal(r) == pytest.approx(1.4e-17)
+    assert plateau_floor(np.arange(len(r), 0, -1.0), r) < 1e-17 / 4  # what it replaced
+    # a plain signal down to noise: the noise's largest value
+    noise = np.array([3e-17, 1e-17, 2e-17, 2.5e-17, 1.5e-17])
+    assert plateau_below_signal(np.concatenate([signal, noise])) == pytest.approx(3e-17)
