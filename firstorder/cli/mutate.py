@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
             f"{DRAWS} false-alarm draws each) and {len(MP_REPRESENTATIVE)} representative "
             "cases in mp: about twice a default `run`. `--full` mutates every case in "
             f"mp too, with {FULL_DRAWS} float64 draws (the kept report's scope): about "
-            "half an hour of CPU, 17–23 minutes with `--jobs 2`. `--case` or `--tag` mutate "
+            "18 minutes of CPU, 9 with `--jobs 2`. `--case` or `--tag` mutate "
             "the cases picked in every precision asked for."
         ),
     )
