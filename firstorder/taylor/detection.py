@@ -191,8 +191,7 @@ def detect_error(
     fit = _poly(hh[top:] ** 2, t[top:], st[top:], 2)
     if fit is None:
         return Detection.none()
-    best = (fit[0], fit[1], top)
-    a, sa, top = best
+    a, sa, _ = fit
     # The h⁴ term bends the line a little before the residuals show it, and the
     # precise large steps carry that bend into a: the same fit with the h⁴ term
     # measures how much (a wrong gradient's a is the same in both).

@@ -265,8 +265,18 @@ def clean_window(
     return mask
 
 
-def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
-    """The level of the round-off plateau at the smallest steps, measured from ``r``.
+def _clearing(r: Array, rise: float) -> tuple[Array, Array]:
+    """For each step, the largest remainder below it, and whether the step clears it by
+    ``rise`` (the last step clears nothing: 0 lies below it)."""
+    below = np.zeros(len(r))
+    if len(r) > 1:
+        below[:-1] = np.maximum.accumulate(r[:0:-1])[::-1]
+    return below, r >= rise * below
+
+
+def plateau_floor(r: Array, rise: float = 1.5, run: int = 3) -> float:
+    """The level of the round-off plateau at the smallest steps, measured from ``r``
+    (remainders at decreasing steps).
 
     Below its floor a remainder stops falling: a step's remainder no longer clears
     every remainder at the smaller steps. Scanning up from the smallest step, the
@@ -281,13 +291,11 @@ def plateau_floor(h: Array, r: Array, rise: float = 1.5, run: int = 3) -> float:
     r = np.asarray(r, dtype=float)
     r = np.where(np.isfinite(r), r, np.inf)
     n = len(r)
-    below = np.zeros(n)
-    if n > 1:
-        below[:-1] = np.maximum.accumulate(r[:0:-1])[::-1]
-    clear = (r >= rise * below).astype(int)
+    below, clear = _clearing(r, rise)
     # Steps k whose run of ``run`` steps ending at k all clear; at least ``run`` steps
     # below, so that the bottom's own noise cannot pass.
-    ends = np.flatnonzero(np.convolve(clear, np.ones(run, dtype=int), "valid") == run) + run - 1
+    windows = np.convolve(clear.astype(int), np.ones(run, dtype=int), "valid")
+    ends = np.flatnonzero(windows == run) + run - 1
     ends = ends[ends <= n - 1 - run]
     if len(ends):
         return float(below[ends[-1]])
@@ -303,22 +311,19 @@ def plateau_below_signal(r: Array, rise: float = 1.5, run: int = 3) -> float:
     rounding error that changes smoothly over a few hundred ulps (a sawtooth, S
     falling ∝ h along each tooth) makes short runs too, and the last of them clears
     everything under it: :func:`plateau_floor`, which takes the lowest run, reads the
-    level there, far too low. Without any run, :func:`plateau_floor`'s reading; NaN
-    entries are left out.
+    level there, far too low. Without any run, the largest remainder (as
+    :func:`plateau_floor`); NaN entries are left out.
     """
     r = np.asarray(r, dtype=float)
     r = r[np.isfinite(r)]
     n = len(r)
     if n == 0:
         return 0.0
-    below = np.zeros(n)
-    if n > 1:
-        below[:-1] = np.maximum.accumulate(r[:0:-1])[::-1]
-    clear = np.concatenate([[False], r >= rise * below, [False]])
-    edges = np.flatnonzero(np.diff(clear.astype(int)))
+    _, clear = _clearing(r, rise)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], clear.astype(int), [0]])))
     runs = [(b - a, a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= run]
     if not runs:
-        return plateau_floor(np.arange(n, 0, -1.0), r, rise, run)
+        return float(np.max(r))
     _, _, end = max(runs, key=lambda t: (t[0], -t[1]))  # the longest; the higher if tied
     if end >= n:  # falls to the end: the last steps' level, which cannot be judged
         return float(np.max(r[-run:]))
@@ -341,7 +346,8 @@ def median(a: Array, skip_nan: bool = False) -> float:
     k = len(v)
     if not k:
         return math.nan
-    return float(v[k // 2]) if k % 2 else float(np.mean([v[k // 2 - 1], v[k // 2]]))
+    # numpy's mean of the middle two: their sum, halved
+    return float(v[k // 2]) if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2
 
 
 def window_ok(h: Array, mask: Array) -> bool:

@@ -151,7 +151,8 @@ class _Ladder:
     def __init__(self, v: Array, ds: list[Array], h64: Array, g: Array, cx: Context) -> None:
         n, v64 = len(h64), np.asarray(cx.to_float(v), dtype=float)
         h, delta = cx.asarray(h64), max(float(h64[-1]), resolution(v64, cx))
-        # one probe, of SHARED_PROBE points each side, along the first direction only
+        # every direction's rows end with a probe of SHARED_PROBE points each side (one
+        # layout for all); only the first direction's is evaluated
         self.rows = np.stack(
             [sweep_points(v, cx.asarray(d), h, delta, cx, SHARED_PROBE) for d in ds]
         )

@@ -392,7 +392,7 @@ def measure_floors(s: Samples) -> Floors:
     # each step's and its neighbours' (cyclically)
     before, after = np.concatenate([noise[-1:], noise[:-1]]), np.concatenate([noise[1:], noise[:1]])
     noise = np.maximum(np.maximum(noise, before), after)
-    plateau = plateau_floor(s.h, s.r1)
+    plateau = plateau_floor(s.r1)
     floor0 = np.maximum(m * base0, noise)
     floor1 = np.maximum(np.maximum(m * base1, noise), plateau)
     floor2 = None

@@ -80,15 +80,15 @@ def test_plateau_floor_on_synthetic_remainders():
 
     h = 2.0 ** -np.arange(40)
     # Pure h² down to the smallest step: only the last three steps are unjudged.
-    assert plateau_floor(h, h**2) == h[-3] ** 2
+    assert plateau_floor(h**2) == h[-3] ** 2
     # h² over a noise floor at 1e-12 (seeded, within a factor 10 below it).
     noise = 1e-12 * np.random.default_rng(0).uniform(0.1, 1.0, len(h))
     r = np.where(h**2 > 1e-12, h**2, noise)
-    level = plateau_floor(h, r)
+    level = plateau_floor(r)
     assert noise.max() * 0.99 <= level <= 4e-12
     # A wrong gradient's order-1 tail |e h| is signal, not plateau.
     tail = 1e-3 * h + h**2
-    assert plateau_floor(h, tail) == tail[-3]
+    assert plateau_floor(tail) == tail[-3]
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_the_s1_plateau_is_read_under_the_signal_not_under_the_last_tooth():
     tooth = 1.4e-17 * 2.0 ** -np.arange(6)  # ∝ h: looks like signal from below
     r = np.concatenate([signal, tooth, tooth, tooth])
     assert plateau_below_signal(r) == pytest.approx(1.4e-17)
-    assert plateau_floor(np.arange(len(r), 0, -1.0), r) < 1e-17 / 4  # what it replaced
+    assert plateau_floor(r) < 1e-17 / 4  # what it replaced
     # a plain signal down to noise: the noise's largest value
     noise = np.array([3e-17, 1e-17, 2e-17, 2.5e-17, 1.5e-17])
     assert plateau_below_signal(np.concatenate([signal, noise])) == pytest.approx(3e-17)
