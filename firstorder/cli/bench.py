@@ -123,13 +123,12 @@ def _bench_unit(
 
 def _check_sizes(cases: list[Case], specs: list[tuple[str, list[int]]], sizes: list[int]) -> None:
     """Refuse a size a case cannot take (a size named with it, ``NAME:N``, too)."""
-    for c, (_, ns) in zip(cases, specs, strict=True):
+    for c, (name, ns) in zip(cases, specs, strict=True):
         if c.scalable or ns is not sizes:
             bad = [n for n in ns if not c.accepts(n)]
             if bad:
-                raise FirstOrderError(
-                    f"case `{c.name}` does not take n = {bad[0]}; pick other `--sizes`."
-                )
+                other = "other `--sizes`" if ns is sizes else f"another N in `--case {name}:N`"
+                raise FirstOrderError(f"case `{c.name}` does not take n = {bad[0]}; pick {other}.")
 
 
 def _backend_names(args: argparse.Namespace) -> list[str]:

@@ -49,7 +49,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--full",
         action="store_true",
-        help=f"every case in mp too, {FULL_DRAWS} float draws (the kept report; ~17 min, 2 jobs)",
+        help=f"every case in mp too, {FULL_DRAWS} float draws "
+        "(the kept report; ~9 min with --jobs 2)",
     )
     p.add_argument(
         "--draws",

@@ -42,7 +42,7 @@ def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     pairs = (*PAIRS, ("central", "numdifftools"), ("autodiff", "scipy-3point"))
     for (case, n), g in frame.groupby(["case", "n"], sort=False):
         t = g.set_index("backend")["median_time"]
-        fastest = g.set_index("backend")["min_time"] if "min_time" in g else t
+        fastest = g.set_index("backend")["min_time"]
         e = g.set_index("backend")["rel_error"]
         for ours, peer in pairs:
             if ours in t and peer in t:
@@ -74,29 +74,35 @@ def ratio_summary(ratios: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(rows)
     for (ours, peer), g in ratios.groupby(["ours", "peer"], sort=False):
         r = g["ratio"].to_numpy(dtype=float)
-        best = g["best_ratio"].to_numpy(dtype=float) if "best_ratio" in g else r
         ok = np.isfinite(r) & (r > 0)
-        fine = np.isfinite(best) & (best > 0)
         slow = g.iloc[int(np.argmin(np.where(ok, r, np.inf)))] if ok.any() else None
         peer_ok = g[np.isfinite(g["peer_error"]) & (g["peer_error"] < 0.5)]
+        geomean, least = _geomean_min(r)
+        best_geomean, best_least = _geomean_min(g["best_ratio"].to_numpy(dtype=float))
         rows.append(
             {
                 "ours": ours,
                 "peer": peer,
                 "measurements": len(g),
-                "geomean_ratio": float(np.exp(np.mean(np.log(r[ok])))) if ok.any() else np.nan,
-                "min_ratio": float(r[ok].min()) if ok.any() else np.nan,
+                "geomean_ratio": geomean,
+                "min_ratio": least,
                 "slowest_at": f"{slow['case']} n={slow['n']}" if slow is not None else "",
-                "geomean_best_ratio": float(np.exp(np.mean(np.log(best[fine]))))
-                if fine.any()
-                else np.nan,
-                "min_best_ratio": float(best[fine].min()) if fine.any() else np.nan,
+                "geomean_best_ratio": best_geomean,
+                "min_best_ratio": best_least,
                 "min_accuracy_gain": float(peer_ok["accuracy_gain"].min())
                 if len(peer_ok)
                 else np.nan,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _geomean_min(ratios: np.ndarray) -> tuple[float, float]:
+    """The geometric mean and the least of the finite positive ``ratios`` (NaN if none)."""
+    r = ratios[np.isfinite(ratios) & (ratios > 0)]
+    if not len(r):
+        return np.nan, np.nan
+    return float(np.exp(np.mean(np.log(r)))), float(r.min())
 
 
 def bench_markdown(frame: pd.DataFrame, wall_time: float) -> str:

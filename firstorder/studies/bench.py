@@ -83,19 +83,7 @@ def time_call(fn: Callable[[], Any], repeats: int) -> np.ndarray:
     (seconds). A sample loops ``fn`` enough times to last :data:`MIN_SAMPLE_SECONDS`."""
     t0 = time.perf_counter()
     fn()
-    loops = _loops(time.perf_counter() - t0)
-    times = np.empty(repeats)
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        times[i] = (time.perf_counter() - t0) / loops
-    return times
-
-
-def _loops(first: float) -> int:
-    """Calls per timed sample for a call whose first run took ``first`` seconds."""
-    return max(1, int(MIN_SAMPLE_SECONDS / first)) if first > 0 else 1
+    return time_interleaved([fn], [time.perf_counter() - t0], repeats)[0]
 
 
 def time_interleaved(
@@ -105,7 +93,7 @@ def time_interleaved(
     per round (seconds): on a shared machine a change of load then reaches every call
     alike, and their ratios stay fair. ``firsts`` are the calls' first (warm-up) times,
     which set how many calls one sample loops (as :func:`time_call`)."""
-    loops = [_loops(f) for f in firsts]
+    loops = [max(1, int(MIN_SAMPLE_SECONDS / f)) if f > 0 else 1 for f in firsts]
     times = [np.empty(repeats) for _ in calls]
     for i in range(repeats):
         for fn, k, out in zip(calls, loops, times, strict=True):

@@ -39,9 +39,10 @@ def _row_key(row: Array) -> bytes:
 
 
 def _row_keys(v: Array) -> list[bytes]:
-    """``_row_key`` of every row of ``v``, at once where the rows are their own keys."""
+    """``_row_key`` of every row of ``v``, at once where the rows are their own keys
+    (rows of numbers, ``v`` a plain batch of points)."""
     width = v.shape[-1] * v.dtype.itemsize
-    if v.dtype == object or width > RAW_KEY_BYTES or width == 0:
+    if v.dtype == object or v.ndim != 2 or width > RAW_KEY_BYTES or width == 0:
         return [_row_key(r) for r in v]
     rows = np.ascontiguousarray(v).view(np.dtype((np.void, width))).reshape(len(v))
     return [bytes(r) for r in rows.tolist()]

@@ -75,6 +75,8 @@ class Mutant:
         The relative size of a ``scale`` fault.
     components : tuple of int
         The components the fault was aimed at (0-based).
+    point : ndarray or None
+        Where the mutant is tested, if not where the others are (``scale-perturbed``).
     """
 
     case: Case

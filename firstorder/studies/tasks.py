@@ -158,6 +158,7 @@ FIT_COLUMNS = [
 
 def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
     fits = result.fits_frame()
+    ci_low, ci_high = getattr(result, "judged_order_ci", (np.nan, np.nan))
     # `verdict`/`reason` are the whole test's; `fit`/`fit_reason` the one remainder's fit
     common = {
         "verdict": result.verdict,
@@ -168,8 +169,8 @@ def _order_rows(keys: dict[str, Any], result: Any) -> list[dict[str, Any]]:
         "detection_bound": getattr(result, "detection_bound", np.nan),
         "detection_bound_rel": getattr(result, "detection_bound_relative", np.nan),
         "judged_order": getattr(result, "judged_order", np.nan),
-        "judged_order_ci_low": getattr(result, "judged_order_ci", (np.nan, np.nan))[0],
-        "judged_order_ci_high": getattr(result, "judged_order_ci", (np.nan, np.nan))[1],
+        "judged_order_ci_low": ci_low,
+        "judged_order_ci_high": ci_high,
     }
     if len(fits) == 0:
         row: dict[str, Any] = dict.fromkeys(FIT_COLUMNS, np.nan)

@@ -228,6 +228,16 @@ def test_memo_keys_of_a_batch_are_the_keys_of_its_rows() -> None:
         rng.normal(size=(5, 6))[:, ::2],  # not contiguous
         rng.normal(size=(3, wide)),
         context("mp", 20).asarray(rng.normal(size=(2, 3))),
+        rng.normal(size=(3, 4, 2)),  # a batch of batches: each row a block of points
     ):
         assert _row_keys(v) == [_row_key(r) for r in v]
     assert len(set(_row_keys(np.array([[0.0, 1.0], [1.0, 0.0]])))) == 2
+
+
+def test_a_memoised_cost_takes_any_batch_shape() -> None:
+    from firstorder.studies.memo import memoised
+
+    c = fo.load_cases()["rosenbrock"]
+    v = np.random.default_rng(0).normal(size=(3, 4, 2))
+    m = memoised(c)
+    assert np.array_equal(m.cost(v), c.cost(v)) and np.array_equal(m.cost(v), c.cost(v))
