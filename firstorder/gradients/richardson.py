@@ -33,7 +33,7 @@ import numpy as np
 
 from ..numbers import Array, Context
 from .evaluate import CACHE_CHUNK_BYTES, axis_values
-from .noise import noise_from_values, noise_level, noise_offsets
+from .noise import NOISE_LINE, noise_from_values, noise_level, noise_offsets
 from .result import GradientResult, Job
 from .steps import StepSearch, variable_scales
 
@@ -155,13 +155,13 @@ def _ladder_values(job: Job, ctx: Context, x: Array, s: Array) -> tuple[Array, A
     c = job.case
     n = x.shape[0]
     k2 = 2 * AUTO_LADDER
-    pattern = _pattern(n, ctx.dtype)
-    if pattern.nbytes > min(FUSED_BYTES, job.chunk_bytes):
+    # (the pattern's size, before it is built and cached)
+    if (NOISE_LINE + k2 * n) * n * ctx.dtype.itemsize > min(FUSED_BYTES, job.chunk_bytes):
         top = LADDER_TOP * s
         noise, used = noise_level(c, x, ctx, s)
         f = axis_values(c, x, top, _shifts(k2 // 2, ctx.dtype), ctx, job.chunk_bytes)
         return f, x + _shifts(k2 // 2, ctx.dtype)[:, None] * top, noise, used
-    pts = x + pattern * s
+    pts = x + _pattern(n, ctx.dtype) * s
     m = len(pts) - k2 * n
     with np.errstate(all="ignore"):
         vals = c.cost(pts, ctx)
