@@ -251,7 +251,8 @@ def run_richardson(job: Job) -> GradientResult:
     one batched call and each component keeps the window whose expected error is least,
     as numdifftools does (:mod:`.richardson`); it needs no step search. Above
     :data:`~.richardson.FULL_LADDER_MAX_N` components a shorter ladder is placed by the
-    step search. Otherwise three levels from the given step.
+    step search (not in mp, which keeps the full ladder). Otherwise three levels from
+    the given step.
     """
     if job.step is None or (isinstance(job.step, str) and job.step == "auto"):
         ctx = context(job.precision, job.dps)

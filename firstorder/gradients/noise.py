@@ -16,6 +16,7 @@ from ..case.model import Case
 from ..numbers import Array, Context
 
 __all__ = [
+    "NOISE_LINE",
     "NOISE_POINTS",
     "ecnoise",
     "noise_and_value",
@@ -27,6 +28,8 @@ __all__ = [
 #: Points of each ECnoise difference table, and the steps of the tables (× scale).
 NOISE_POINTS = 9
 NOISE_STEPS = 10.0 ** -np.arange(2.0, 15.0, 2.0)
+#: Points of the noise line (all its tables).
+NOISE_LINE = NOISE_POINTS * len(NOISE_STEPS)
 #: Tables whose estimate is within this factor of the least are pooled.
 POOL = 4.0
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..numbers import Array, Context
 from .evaluate import CACHE_CHUNK_BYTES, axis_values
-from .noise import noise_from_values, noise_level, noise_offsets
+from .noise import NOISE_LINE, noise_from_values, noise_level, noise_offsets
 from .result import GradientResult, Job
 from .steps import StepSearch, variable_scales
 
@@ -89,10 +89,8 @@ def short_ladder(job: Job, ctx: Context, x: Array, found: StepSearch, used: int)
     k = SHORT_LADDER
     top = np.minimum(SHORT_TOP * found.steps("central6"), LADDER_TOP * found.scale)
     top = top.astype(ctx.dtype)
-    shifts = _shifts(k, ctx.dtype)
-    moved = x + shifts[:, None] * top
     with np.errstate(all="ignore"):
-        f = axis_values(job.case, x, top, shifts, ctx, job.chunk_bytes)
+        f, moved = _axis_ladder(job, ctx, x, top, k)
         values, change, h, finite = _windows(f, moved, k)
         chosen = _choose(values, change, h, found.noise, finite)
     return _result(job, ctx, values, h, chosen, used)
@@ -143,6 +141,14 @@ def _windows(f: Array, moved: Array, k: int) -> tuple[Array, Array, Array, bool]
     return values, change, np.divide(spread, 2, dtype=np.float64), finite
 
 
+def _axis_ladder(job: Job, ctx: Context, x: Array, top: Array, k: int) -> tuple[Array, Array]:
+    """The cost at a ladder of k steps per side from ``top`` down by the ratio, one
+    batched call per chunk, and the moved coordinates: both shape ``(2k, n)``."""
+    shifts = _shifts(k, ctx.dtype)
+    f = axis_values(job.case, x, top, shifts, ctx, job.chunk_bytes)
+    return f, x + shifts[:, None] * top
+
+
 def _ladder_values(job: Job, ctx: Context, x: Array, s: Array) -> tuple[Array, Array, float, int]:
     """The cost at the ladder's points and their coordinates, both shape ``(2k, n)``
     (entry ``[i, j]``: component j moved by the i-th offset), the noise and the
@@ -155,13 +161,12 @@ def _ladder_values(job: Job, ctx: Context, x: Array, s: Array) -> tuple[Array, A
     c = job.case
     n = x.shape[0]
     k2 = 2 * AUTO_LADDER
-    pattern = _pattern(n, ctx.dtype)
-    if pattern.nbytes > min(FUSED_BYTES, job.chunk_bytes):
-        top = LADDER_TOP * s
+    # (the pattern's size, before it is built and cached)
+    if (NOISE_LINE + k2 * n) * n * ctx.dtype.itemsize > min(FUSED_BYTES, job.chunk_bytes):
         noise, used = noise_level(c, x, ctx, s)
-        f = axis_values(c, x, top, _shifts(k2 // 2, ctx.dtype), ctx, job.chunk_bytes)
-        return f, x + _shifts(k2 // 2, ctx.dtype)[:, None] * top, noise, used
-    pts = x + pattern * s
+        f, moved = _axis_ladder(job, ctx, x, LADDER_TOP * s, AUTO_LADDER)
+        return f, moved, noise, used
+    pts = x + _pattern(n, ctx.dtype) * s
     m = len(pts) - k2 * n
     with np.errstate(all="ignore"):
         vals = c.cost(pts, ctx)

@@ -108,19 +108,17 @@ def measure_axes(
     with np.errstate(all="ignore"):
         for _ in range(ROUNDS):
             nfev += 4 * len(active)
-            small = plain and len(active) <= PLAIN_MAX_N
             got = None
-            if small and ctx.dtype == np.float64:
+            if plain and ctx.dtype == np.float64:
                 got = _round_plain(c, x, ctx, chunk_bytes, h, active, f0, noise)
             if got is None:
                 d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
-                if not (small and _ordinary(hh, noise)):
-                    active = _update_arrays(st, active, d1, hh, t3, curv, noise, confirm)
-                    if len(active) == 0:
-                        break
-                    continue
-                got = (d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist())
-            active = _update_plain(st, active, *got, noise, confirm)
+                if plain and _ordinary(hh, noise):
+                    got = (d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist())
+            if got is None:
+                active = _update_arrays(st, active, d1, hh, t3, curv, noise, confirm)
+            else:
+                active = _update_plain(st, active, *got, noise, confirm)
             if len(active) == 0:
                 break
     trial, d2, d3, central = st.trial, st.d2, st.d3, st.central
@@ -175,7 +173,7 @@ def _round_plain(
         t = (xj + want) - xj  # the representable step
         if not t > 0:
             t = want
-        if not (0.0 < t * t < 1e300 and 0.71 * noise / t > 0):
+        if not _ordinary_step(t, noise):
             return None
         hh.append(t)
     # (the active components are sorted: all n of them are every component)
@@ -256,7 +254,12 @@ def _update_arrays(
 def _ordinary(hh: Array, noise: float) -> bool:
     """Whether plain floats can update a round at steps ``hh`` as numpy would: no
     division by zero (σ = 0.71 ε_f / h and h² neither vanish nor come near overflow)."""
-    return all(0.0 < t * t < 1e300 and 0.71 * noise / t > 0 for t in hh.tolist())
+    return all(_ordinary_step(t, noise) for t in hh.tolist())
+
+
+def _ordinary_step(t: float, noise: float) -> bool:
+    """:func:`_ordinary` for one step ``t``."""
+    return 0.0 < t * t < 1e300 and 0.71 * noise / t > 0
 
 
 def _update_plain(
