@@ -27,6 +27,7 @@ changes come from one matrix product, and the choice is vectorised over componen
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -69,8 +70,8 @@ def richardson_ladder(job: Job, ctx: Context, x: Array) -> GradientResult:
         return _mp_ladder(job, ctx, x)
     k = AUTO_LADDER
     s = variable_scales(job.case.typical, x).astype(ctx.dtype, copy=False)
-    f, moved, noise, used = _ladder_values(job, ctx, x, s)
     with np.errstate(all="ignore"):
+        f, moved, noise, used = _ladder_values(job, ctx, x, s)
         values, change, h, finite = _windows(f, moved, k)
         chosen = _choose(values, change, h, noise, finite)
     return _result(job, ctx, values, h, chosen, used)
@@ -128,8 +129,10 @@ def _windows(f: Array, moved: Array, k: int) -> tuple[Array, Array, Array, bool]
     difference was finite."""
     # Divide by the representable spread (x + h) - (x - h), not by 2h.
     spread = moved[:k] - moved[k:]
-    d = (f[:k] - f[k:]) / spread
-    finite = bool(np.isfinite(d).all())
+    d = f[:k] - f[k:]
+    d /= spread
+    # (a sum is finite only if every term is; one that overflows takes the table)
+    finite = math.isfinite(d.sum())
     if finite:
         # every window and its change in one product (a non-finite difference
         # would spread through the zero weights: the table keeps it local)
@@ -166,11 +169,11 @@ def _ladder_values(job: Job, ctx: Context, x: Array, s: Array) -> tuple[Array, A
         noise, used = noise_level(c, x, ctx, s)
         f, moved = _axis_ladder(job, ctx, x, LADDER_TOP * s, AUTO_LADDER)
         return f, moved, noise, used
-    pts = x + _pattern(n, ctx.dtype) * s
+    pts = _pattern(n, ctx.dtype) * s
+    pts += x
     m = len(pts) - k2 * n
-    with np.errstate(all="ignore"):
-        vals = c.cost(pts, ctx)
-        noise, _ = noise_from_values(vals[:m], float(ctx.eps))
+    vals = c.cost(pts, ctx)
+    noise, _ = noise_from_values(vals[:m], float(ctx.eps))
     # the moved coordinates: the diagonal of each (n, n) block of the ladder
     moved = pts[m:].reshape(k2, n * n)[:, :: n + 1]
     return np.asarray(vals[m:]).reshape(k2, n), moved, noise, m
@@ -278,14 +281,25 @@ def _choose(
     """
     up, div, small = _layout(h.shape[0])
     # A step below the spacing of x leaves no spread: an infinite error.
-    err = np.abs(change) + _NOISE_TERMS * (noise / h[small])
+    err = _NOISE_TERMS * (noise / h[small])
+    err += np.abs(change)
     if not finite:
         err[np.isnan(err)] = np.inf
-    err = np.maximum(err, err[:, up] / div)
+    guard = err[:, up]
+    guard /= div
+    np.maximum(err, guard, out=err)
     err += _outlying(values, finite)
-    best = np.argmin(err[0], axis=0)
-    cols = np.arange(values.shape[1])
+    best = err[0].argmin(axis=0)
+    cols = _columns(values.shape[1])
     return best, cols, err[1, best, cols]
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(n: int) -> Array:
+    """``arange(n)``, read-only."""
+    out = np.arange(n)
+    out.flags.writeable = False
+    return out
 
 
 @functools.cache
@@ -309,5 +323,10 @@ def _outlying(values: Array, finite: bool = False) -> Array:
         q = ((np.maximum(count, 1) - 1) * _QUARTILES).astype(int)
         p25, median, p75 = ranked[q, np.arange(v.shape[1])]
     iqr = 1.5 * (p75 - p25)
-    out = (v < p25 - iqr) | (v > p75 + iqr)
-    return np.where(out, np.abs(v - median), 0.0)
+    out = v < p25 - iqr
+    out |= v > p75 + iqr
+    dist = v - median
+    np.abs(dist, out=dist)
+    # (where out is False: 0, as np.where has it, also for an infinite distance)
+    dist[~out] = 0.0
+    return dist
