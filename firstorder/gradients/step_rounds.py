@@ -30,7 +30,11 @@ __all__ = [
     "PLAIN_MAX_N",
     "RATIO",
     "ROUNDS",
+    "SMOOTH",
+    "first_steps",
     "measure_axes",
+    "representable",
+    "round_points",
 ]
 
 #: The outer point of the search's pair of central differences, in units of h.
@@ -48,6 +52,10 @@ ABOVE = 8.0
 CONFIRM_MAX_N = 1000
 #: Rounds of the search (each one batched call over the components still moving).
 ROUNDS = 8
+#: A cost whose noise is at most this many eps·|C| is smooth: its first step is the one
+#: for noise eps·|C| (:func:`first_steps`), at most 2 = 8^(1/3) times below the one
+#: for its measured noise.
+SMOOTH = 8.0
 #: Largest step, in units of the variable's scale.
 MAX_STEP = 1.0
 #: A round of at most this many components updates them as plain floats: about 40
@@ -71,21 +79,47 @@ class _State(NamedTuple):
     hmax: Array
 
 
+def first_steps(x: Array, s: Array, eps: float, noise: float, f0: float) -> Array:
+    """The search's first step of each component near ``x`` for a cost of noise
+    ``noise`` and value ``f0``: the step for noise eps·|C| on a smooth cost.
+
+    It lies above the balance for |f'''| ~ |C| / scale³ at the noise, where f''' stands
+    out clearly: one round ends there (2 more evaluations for the central difference at
+    the balance), while a step below it needs another round. A noise of at most
+    :data:`SMOOTH` eps·|C| counts as eps·|C|: the step then does not depend on the
+    noise, so the first round can go to the cost in the noise line's call.
+    """
+    x64 = x if x.dtype == np.float64 else x.astype(np.float64)
+    rel = noise / abs(f0) if f0 != 0 else eps
+    if not rel > SMOOTH * eps:
+        rel = eps
+    h = FIRST * np.cbrt(3 * rel) * s
+    hmin = 4 * eps * np.maximum(np.abs(x64), s * eps)
+    return np.minimum(np.maximum(h, hmin), MAX_STEP * s)
+
+
 def measure_axes(
-    c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
+    c: Case,
+    x: Array,
+    ctx: Context,
+    chunk_bytes: int,
+    s: Array,
+    noise: float,
+    f0: float,
+    first: Array | None = None,
 ) -> tuple[Array, Array, Array, Array, int, Array]:
     """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev
-    and the components that kept an unconfirmed step."""
+    and the components that kept an unconfirmed step.
+
+    ``first``, when given, is the cost at the first round's points, shape ``(4, n)``
+    (:func:`round_points` at :func:`first_steps`), taken in the noise line's call.
+    """
     n = x.shape[0]
     eps = float(ctx.eps)
     x64 = x if x.dtype == np.float64 else x.astype(np.float64)
     hmin = 4 * eps * np.maximum(np.abs(x64), s * eps)
     hmax = MAX_STEP * s
-    # First guess: above the balance for |f'''| ~ |C| / scale³ at the measured noise,
-    # where f''' stands out clearly: one round ends there (2 more evaluations for the
-    # central difference at the balance), while a step below it needs another round.
-    rel = noise / abs(f0) if f0 != 0 else eps
-    h = np.minimum(np.maximum(FIRST * np.cbrt(3 * max(rel, eps)) * s, hmin), hmax)
+    h = first_steps(x, s, eps, noise, f0)
     unknown = np.full(n, np.nan)
     st = _State(
         h,
@@ -106,13 +140,17 @@ def measure_axes(
     plain = n <= PLAIN_MAX_N and 0 < noise < math.inf
     plain = plain and all(map(math.isfinite, hmin.tolist() + hmax.tolist()))
     with np.errstate(all="ignore"):
-        for _ in range(ROUNDS):
+        for r in range(ROUNDS):
             nfev += 4 * len(active)
             got = None
-            if plain and ctx.dtype == np.float64:
+            if r == 0 and first is not None:
+                # the first round, taken with the noise line
+                d1, hh, t3, curv = _outcome(first, representable(x, h, ctx), f0, ctx)
+            elif plain and ctx.dtype == np.float64:
                 got = _round_plain(c, x, ctx, chunk_bytes, h, active, f0, noise)
             if got is None:
-                d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
+                if r > 0 or first is None:
+                    d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
                 if plain and _ordinary(hh, noise):
                     got = (d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist())
             if got is None:
@@ -139,11 +177,33 @@ def _round(
     central difference at h (in ``ctx``, as the central stencil forms it), the
     representable steps, and |D(8h) − D(h)| and |C(x + 8h) − 2C(x) + C(x − 8h)|
     (float64)."""
-    xa = x[active]
-    want = h.astype(ctx.dtype, copy=False)
-    ha = (xa + want) - xa  # the representable step
-    np.copyto(ha, want, where=~(ha > 0))
+    ha = representable(x[active], h, ctx)
     f = axis_values(c, x, ha, _search_shifts(ctx.dtype), ctx, chunk_bytes, active)
+    return _outcome(f, ha, f0, ctx)
+
+
+def representable(xa: Array, h: Array, ctx: Context) -> Array:
+    """The steps ``h`` at ``xa`` as the cost sees them, ``(xa + h) − xa`` in ``ctx``
+    (``h`` itself where that is not positive)."""
+    want = h.astype(ctx.dtype, copy=False)
+    ha = (xa + want) - xa
+    np.copyto(ha, want, where=~(ha > 0))
+    return ha
+
+
+def round_points(x: Array, ha: Array, ctx: Context) -> Array:
+    """The points of a round over every component at representable steps ``ha``, shape
+    ``(4n, n)``, as :func:`~.evaluate.axis_values` forms them in one chunk."""
+    n = x.shape[0]
+    pts = np.empty((4, n, n), dtype=ctx.dtype)
+    pts[...] = x
+    pts.reshape(4, n * n)[:, :: n + 1] = x + _search_shifts(ctx.dtype)[:, None] * ha
+    return pts.reshape(4 * n, n)
+
+
+def _outcome(f: Array, ha: Array, f0: float, ctx: Context) -> tuple[Array, Array, Array, Array]:
+    """A round's outcome (see :func:`_round`) from the cost at its points, shape
+    ``(4, m)``, and its representable steps ``ha``."""
     # as the central stencil forms it, so the last round is that gradient
     half = ctx.dtype.type(0.5)
     d1 = (-half * f[1] + half * f[2]) / ha
