@@ -31,6 +31,9 @@ __all__ = [
     "RATIO",
     "ROUNDS",
     "SMOOTH",
+    "FirstRound",
+    "bounds",
+    "first_rel",
     "first_steps",
     "measure_axes",
     "representable",
@@ -53,7 +56,7 @@ CONFIRM_MAX_N = 1000
 #: Rounds of the search (each one batched call over the components still moving).
 ROUNDS = 8
 #: A cost whose noise is at most this many eps·|C| is smooth: its first step is the one
-#: for noise eps·|C| (:func:`first_steps`), at most 2 = 8^(1/3) times below the one
+#: for noise eps·|C| (:func:`first_rel`), at most 2 = 8^(1/3) times below the one
 #: for its measured noise.
 SMOOTH = 8.0
 #: Largest step, in units of the variable's scale.
@@ -79,23 +82,40 @@ class _State(NamedTuple):
     hmax: Array
 
 
-def first_steps(x: Array, s: Array, eps: float, noise: float, f0: float) -> Array:
-    """The search's first step of each component near ``x`` for a cost of noise
-    ``noise`` and value ``f0``: the step for noise eps·|C| on a smooth cost.
+class FirstRound(NamedTuple):
+    """The first round of a search, taken before the noise was known (with the noise
+    line): the steps it wanted, the steps the cost saw, and the cost at its points,
+    shape ``(4, n)`` (:func:`round_points`)."""
 
-    It lies above the balance for |f'''| ~ |C| / scale³ at the noise, where f''' stands
-    out clearly: one round ends there (2 more evaluations for the central difference at
-    the balance), while a step below it needs another round. A noise of at most
-    :data:`SMOOTH` eps·|C| counts as eps·|C|: the step then does not depend on the
-    noise, so the first round can go to the cost in the noise line's call.
-    """
+    h: Array
+    ha: Array
+    values: Array
+
+
+def bounds(x: Array, s: Array, eps: float) -> tuple[Array, Array]:
+    """The least and largest steps of the search at ``x`` (scales ``s``)."""
     x64 = x if x.dtype == np.float64 else x.astype(np.float64)
+    return 4 * eps * np.maximum(np.abs(x64), s * eps), MAX_STEP * s
+
+
+def first_rel(noise: float, f0: float, eps: float) -> float:
+    """The relative noise that sets the first step: ``noise/|f0|``, but ``eps`` where
+    that is at most :data:`SMOOTH` eps (a smooth cost) or ``f0`` vanishes.
+
+    The first step lies above the balance for |f'''| ~ |C| / scale³ at this noise,
+    where f''' stands out clearly: one round ends there (2 more evaluations for the
+    central difference at the balance), while a step below it needs another round. On
+    a smooth cost it does not depend on the noise, so the first round can go to the
+    cost in the noise line's call.
+    """
     rel = noise / abs(f0) if f0 != 0 else eps
-    if not rel > SMOOTH * eps:
-        rel = eps
-    h = FIRST * np.cbrt(3 * rel) * s
-    hmin = 4 * eps * np.maximum(np.abs(x64), s * eps)
-    return np.minimum(np.maximum(h, hmin), MAX_STEP * s)
+    return rel if rel > SMOOTH * eps else eps
+
+
+def first_steps(s: Array, rel: float, hmin: Array, hmax: Array) -> Array:
+    """The search's first step of each component (scales ``s``) at the relative noise
+    ``rel`` (:func:`first_rel`), within ``[hmin, hmax]`` (:func:`bounds`)."""
+    return np.minimum(np.maximum(FIRST * math.cbrt(3 * rel) * s, hmin), hmax)
 
 
 def measure_axes(
@@ -106,20 +126,18 @@ def measure_axes(
     s: Array,
     noise: float,
     f0: float,
-    first: Array | None = None,
+    first: FirstRound | None = None,
 ) -> tuple[Array, Array, Array, Array, int, Array]:
     """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev
     and the components that kept an unconfirmed step.
 
-    ``first``, when given, is the cost at the first round's points, shape ``(4, n)``
-    (:func:`round_points` at :func:`first_steps`), taken in the noise line's call.
+    ``first``, when given, is the first round, taken in the noise line's call at
+    :func:`first_steps` for a smooth cost.
     """
     n = x.shape[0]
     eps = float(ctx.eps)
-    x64 = x if x.dtype == np.float64 else x.astype(np.float64)
-    hmin = 4 * eps * np.maximum(np.abs(x64), s * eps)
-    hmax = MAX_STEP * s
-    h = first_steps(x, s, eps, noise, f0)
+    hmin, hmax = bounds(x, s, eps)
+    h = first_steps(s, first_rel(noise, f0, eps), hmin, hmax) if first is None else first.h
     unknown = np.full(n, np.nan)
     st = _State(
         h,
@@ -145,7 +163,10 @@ def measure_axes(
             got = None
             if r == 0 and first is not None:
                 # the first round, taken with the noise line
-                d1, hh, t3, curv = _outcome(first, representable(x, h, ctx), f0, ctx)
+                if plain and ctx.dtype == np.float64 and _ordinary(first.ha, noise):
+                    got = _outcome_plain(first.values.tolist(), first.ha.tolist(), f0)
+                else:
+                    d1, hh, t3, curv = _outcome(first.values, first.ha, f0, ctx)
             elif plain and ctx.dtype == np.float64:
                 got = _round_plain(c, x, ctx, chunk_bytes, h, active, f0, noise)
             if got is None:
@@ -239,8 +260,16 @@ def _round_plain(
     # (the active components are sorted: all n of them are every component)
     idx = None if len(hh) == x.shape[0] else active
     f = axis_values(c, x, np.array(hh), _search_shifts(ctx.dtype), ctx, chunk_bytes, idx)
+    return _outcome_plain(f.tolist(), hh, f0)
+
+
+def _outcome_plain(
+    f: list[list[float]], hh: list[float], f0: float
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """:func:`_outcome` in plain floats (the same operations in the same order), from
+    the cost at a round's points and its representable steps, as lists."""
     d1, t3, curv = [], [], []
-    for fm8, fm1, fp1, fp8, t in zip(*f.tolist(), hh, strict=True):
+    for fm8, fm1, fp1, fp8, t in zip(*f, hh, strict=True):
         d = (-0.5 * fm1 + 0.5 * fp1) / t
         d1.append(d)
         t3.append(abs((fp8 - fm8) / (2 * RATIO * t) - d))

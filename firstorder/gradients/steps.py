@@ -28,6 +28,9 @@ from .step_rounds import (
     CONFIRM_MAX_N,
     MAX_STEP,
     RATIO,
+    FirstRound,
+    bounds,
+    first_rel,
     first_steps,
     measure_axes,
     representable,
@@ -351,16 +354,16 @@ def search_steps(
     eps = float(ctx.eps)
     first = None
     if n <= FUSE_MAX_N and (NOISE_LINE + 4 * n) * n * ctx.dtype.itemsize <= chunk_bytes:
-        h = first_steps(x, s, eps, 0.0, 0.0)
-        pts = np.concatenate(
-            [noise_points(x, ctx, s), round_points(x, representable(x, h, ctx), ctx)]
-        )
+        hmin, hmax = bounds(x, s, eps)
+        h = first_steps(s, eps, hmin, hmax)
+        ha = representable(x, h, ctx)
+        pts = np.concatenate([noise_points(x, ctx, s), round_points(x, ha, ctx)])
         with np.errstate(all="ignore"):
             vals = c.cost(pts, ctx)
             noise, f0 = noise_from_values(vals[:NOISE_LINE], eps)
         nfev = NOISE_LINE
-        if np.array_equal(first_steps(x, s, eps, noise, f0), h):
-            first = np.asarray(vals[NOISE_LINE:]).reshape(4, n)
+        if first_rel(noise, f0, eps) == eps:
+            first = FirstRound(h, ha, np.asarray(vals[NOISE_LINE:]).reshape(4, n))
         else:
             nfev += 4 * n
     else:
