@@ -85,11 +85,13 @@ class _State(NamedTuple):
 class FirstRound(NamedTuple):
     """The first round of a search, taken before the noise was known (with the noise
     line): the steps it wanted, the steps the cost saw, and the cost at its points,
-    shape ``(4, n)`` (:func:`round_points`)."""
+    shape ``(4, n)`` (:func:`round_points`), and the search's :func:`bounds`."""
 
     h: Array
     ha: Array
     values: Array
+    hmin: Array
+    hmax: Array
 
 
 def bounds(x: Array, s: Array, eps: float) -> tuple[Array, Array]:
@@ -136,16 +138,23 @@ def measure_axes(
     """
     n = x.shape[0]
     eps = float(ctx.eps)
-    hmin, hmax = bounds(x, s, eps)
-    h = first_steps(s, first_rel(noise, f0, eps), hmin, hmax) if first is None else first.h
-    unknown = np.full(n, np.nan)
+    if first is None:
+        hmin, hmax = bounds(x, s, eps)
+        h = first_steps(s, first_rel(noise, f0, eps), hmin, hmax)
+    else:
+        h, hmin, hmax = first.h, first.hmin, first.hmax
+    # (np.empty and fill: np.full's Python overhead counts at small n)
+    unknown = np.empty(n)
+    unknown.fill(np.nan)
+    above = np.empty(n)
+    above.fill(np.inf)
     st = _State(
         h,
         h.copy(),
         unknown,
         unknown.copy(),
         np.zeros(n, dtype=ctx.dtype),
-        np.full(n, np.inf),
+        above,
         np.zeros(n, dtype=bool),
         hmin,
         hmax,
@@ -183,7 +192,7 @@ def measure_axes(
     trial, d2, d3, central = st.trial, st.d2, st.d3, st.central
     # Components never measured (non-finite at every step) fall back to the rule's step.
     bad = ~np.isfinite(d3)
-    if bad.any():
+    if True in bad:
         trial[bad] = eps ** (1 / 3) * s[bad]
         d2[bad] = 4 * noise / trial[bad] ** 2
         d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
@@ -250,15 +259,17 @@ def _round_plain(
     order), as lists; None, before any evaluation, where a step is not
     :func:`_ordinary`."""
     hh = []
-    for xj, want in zip(x[active].tolist(), h[active].tolist(), strict=True):
+    # (the active components are sorted: all n of them are every component)
+    every = len(active) == x.shape[0]
+    xs, hs = (x, h) if every else (x[active], h[active])
+    for xj, want in zip(xs.tolist(), hs.tolist(), strict=True):
         t = (xj + want) - xj  # the representable step
         if not t > 0:
             t = want
         if not _ordinary_step(t, noise):
             return None
         hh.append(t)
-    # (the active components are sorted: all n of them are every component)
-    idx = None if len(hh) == x.shape[0] else active
+    idx = None if every else active
     f = axis_values(c, x, np.array(hh), _search_shifts(ctx.dtype), ctx, chunk_bytes, idx)
     return _outcome_plain(f.tolist(), hh, f0)
 

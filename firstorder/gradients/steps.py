@@ -363,7 +363,7 @@ def search_steps(
             noise, f0 = noise_from_values(vals[:NOISE_LINE], eps)
         nfev = NOISE_LINE
         if first_rel(noise, f0, eps) == eps:
-            first = FirstRound(h, ha, np.asarray(vals[NOISE_LINE:]).reshape(4, n))
+            first = FirstRound(h, ha, np.asarray(vals[NOISE_LINE:]).reshape(4, n), hmin, hmax)
         else:
             nfev += 4 * n
     else:
