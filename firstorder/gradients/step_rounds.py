@@ -191,8 +191,8 @@ def measure_axes(
                 break
     trial, d2, d3, central = st.trial, st.d2, st.d3, st.central
     # Components never measured (non-finite at every step) fall back to the rule's step.
-    bad = ~np.isfinite(d3)
-    if True in bad:
+    if not np.isfinite(d3).all():
+        bad = ~np.isfinite(d3)
         trial[bad] = eps ** (1 / 3) * s[bad]
         d2[bad] = 4 * noise / trial[bad] ** 2
         d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
