@@ -23,6 +23,7 @@ __all__ = [
     "noise_from_values",
     "noise_level",
     "noise_offsets",
+    "noise_points",
 ]
 
 #: Points of each ECnoise difference table, and the steps of the tables (× scale).
@@ -97,11 +98,16 @@ def noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, f
     one call: too large a step leaves the smooth part in the table, too small a one
     leaves only repeated values; the least estimate is the noise (at least eps·|C|).
     """
-    signs, t = _noise_line(x.shape[0])
-    line = (x + t * (signs * s)).astype(ctx.dtype, copy=False)
+    line = noise_points(x, ctx, s)
     with np.errstate(all="ignore"):
         noise, f0 = noise_from_values(c.cost(line, ctx), float(ctx.eps))
     return noise, f0, len(line)
+
+
+def noise_points(x: Array, ctx: Context, s: Array) -> Array:
+    """The noise line's points through ``x`` (variables' scales ``s``), shape ``(63, n)``."""
+    signs, t = _noise_line(x.shape[0])
+    return (x + t * (signs * s)).astype(ctx.dtype, copy=False)
 
 
 def noise_offsets(n: int) -> Array:

@@ -30,7 +30,14 @@ __all__ = [
     "PLAIN_MAX_N",
     "RATIO",
     "ROUNDS",
+    "SMOOTH",
+    "FirstRound",
+    "bounds",
+    "first_rel",
+    "first_steps",
     "measure_axes",
+    "representable",
+    "round_points",
 ]
 
 #: The outer point of the search's pair of central differences, in units of h.
@@ -48,6 +55,10 @@ ABOVE = 8.0
 CONFIRM_MAX_N = 1000
 #: Rounds of the search (each one batched call over the components still moving).
 ROUNDS = 8
+#: A cost whose noise is at most this many eps·|C| is smooth: its first step is the one
+#: for noise eps·|C| (:func:`first_rel`), at most 2 = 8^(1/3) times below the one
+#: for its measured noise.
+SMOOTH = 8.0
 #: Largest step, in units of the variable's scale.
 MAX_STEP = 1.0
 #: A round of at most this many components updates them as plain floats: about 40
@@ -71,29 +82,79 @@ class _State(NamedTuple):
     hmax: Array
 
 
+class FirstRound(NamedTuple):
+    """The first round of a search, taken before the noise was known (with the noise
+    line): the steps it wanted, the steps the cost saw, and the cost at its points,
+    shape ``(4, n)`` (:func:`round_points`), and the search's :func:`bounds`."""
+
+    h: Array
+    ha: Array
+    values: Array
+    hmin: Array
+    hmax: Array
+
+
+def bounds(x: Array, s: Array, eps: float) -> tuple[Array, Array]:
+    """The least and largest steps of the search at ``x`` (scales ``s``)."""
+    x64 = x if x.dtype == np.float64 else x.astype(np.float64)
+    return 4 * eps * np.maximum(np.abs(x64), s * eps), MAX_STEP * s
+
+
+def first_rel(noise: float, f0: float, eps: float) -> float:
+    """The relative noise that sets the first step: ``noise/|f0|``, but ``eps`` where
+    that is at most :data:`SMOOTH` eps (a smooth cost) or ``f0`` vanishes.
+
+    The first step lies above the balance for |f'''| ~ |C| / scale³ at this noise,
+    where f''' stands out clearly: one round ends there (2 more evaluations for the
+    central difference at the balance), while a step below it needs another round. On
+    a smooth cost it does not depend on the noise, so the first round can go to the
+    cost in the noise line's call.
+    """
+    rel = noise / abs(f0) if f0 != 0 else eps
+    return rel if rel > SMOOTH * eps else eps
+
+
+def first_steps(s: Array, rel: float, hmin: Array, hmax: Array) -> Array:
+    """The search's first step of each component (scales ``s``) at the relative noise
+    ``rel`` (:func:`first_rel`), within ``[hmin, hmax]`` (:func:`bounds`)."""
+    return np.minimum(np.maximum(FIRST * math.cbrt(3 * rel) * s, hmin), hmax)
+
+
 def measure_axes(
-    c: Case, x: Array, ctx: Context, chunk_bytes: int, s: Array, noise: float, f0: float
+    c: Case,
+    x: Array,
+    ctx: Context,
+    chunk_bytes: int,
+    s: Array,
+    noise: float,
+    f0: float,
+    first: FirstRound | None = None,
 ) -> tuple[Array, Array, Array, Array, int, Array]:
     """Move each component's step to the central balance; steps, |f''|, |f'''|, D, nfev
-    and the components that kept an unconfirmed step."""
+    and the components that kept an unconfirmed step.
+
+    ``first``, when given, is the first round, taken in the noise line's call at
+    :func:`first_steps` for a smooth cost.
+    """
     n = x.shape[0]
     eps = float(ctx.eps)
-    x64 = x if x.dtype == np.float64 else x.astype(np.float64)
-    hmin = 4 * eps * np.maximum(np.abs(x64), s * eps)
-    hmax = MAX_STEP * s
-    # First guess: above the balance for |f'''| ~ |C| / scale³ at the measured noise,
-    # where f''' stands out clearly: one round ends there (2 more evaluations for the
-    # central difference at the balance), while a step below it needs another round.
-    rel = noise / abs(f0) if f0 != 0 else eps
-    h = np.minimum(np.maximum(FIRST * np.cbrt(3 * max(rel, eps)) * s, hmin), hmax)
-    unknown = np.full(n, np.nan)
+    if first is None:
+        hmin, hmax = bounds(x, s, eps)
+        h = first_steps(s, first_rel(noise, f0, eps), hmin, hmax)
+    else:
+        h, hmin, hmax = first.h, first.hmin, first.hmax
+    # (np.empty and fill: np.full's Python overhead counts at small n)
+    unknown = np.empty(n)
+    unknown.fill(np.nan)
+    above = np.empty(n)
+    above.fill(np.inf)
     st = _State(
         h,
         h.copy(),
         unknown,
         unknown.copy(),
         np.zeros(n, dtype=ctx.dtype),
-        np.full(n, np.inf),
+        above,
         np.zeros(n, dtype=bool),
         hmin,
         hmax,
@@ -106,13 +167,20 @@ def measure_axes(
     plain = n <= PLAIN_MAX_N and 0 < noise < math.inf
     plain = plain and all(map(math.isfinite, hmin.tolist() + hmax.tolist()))
     with np.errstate(all="ignore"):
-        for _ in range(ROUNDS):
+        for r in range(ROUNDS):
             nfev += 4 * len(active)
             got = None
-            if plain and ctx.dtype == np.float64:
+            if r == 0 and first is not None:
+                # the first round, taken with the noise line
+                if plain and ctx.dtype == np.float64 and _ordinary(first.ha, noise):
+                    got = _outcome_plain(first.values.tolist(), first.ha.tolist(), f0)
+                else:
+                    d1, hh, t3, curv = _outcome(first.values, first.ha, f0, ctx)
+            elif plain and ctx.dtype == np.float64:
                 got = _round_plain(c, x, ctx, chunk_bytes, h, active, f0, noise)
             if got is None:
-                d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
+                if r > 0 or first is None:
+                    d1, hh, t3, curv = _round(c, x, ctx, chunk_bytes, h[active], active, f0)
                 if plain and _ordinary(hh, noise):
                     got = (d1.tolist(), hh.tolist(), t3.tolist(), curv.tolist())
             if got is None:
@@ -123,8 +191,8 @@ def measure_axes(
                 break
     trial, d2, d3, central = st.trial, st.d2, st.d3, st.central
     # Components never measured (non-finite at every step) fall back to the rule's step.
-    bad = ~np.isfinite(d3)
-    if bad.any():
+    if not np.isfinite(d3).all():
+        bad = ~np.isfinite(d3)
         trial[bad] = eps ** (1 / 3) * s[bad]
         d2[bad] = 4 * noise / trial[bad] ** 2
         d3[bad] = 10 * noise / (2 * trial[bad] ** 3)
@@ -139,11 +207,33 @@ def _round(
     central difference at h (in ``ctx``, as the central stencil forms it), the
     representable steps, and |D(8h) − D(h)| and |C(x + 8h) − 2C(x) + C(x − 8h)|
     (float64)."""
-    xa = x[active]
-    want = h.astype(ctx.dtype, copy=False)
-    ha = (xa + want) - xa  # the representable step
-    np.copyto(ha, want, where=~(ha > 0))
+    ha = representable(x[active], h, ctx)
     f = axis_values(c, x, ha, _search_shifts(ctx.dtype), ctx, chunk_bytes, active)
+    return _outcome(f, ha, f0, ctx)
+
+
+def representable(xa: Array, h: Array, ctx: Context) -> Array:
+    """The steps ``h`` at ``xa`` as the cost sees them, ``(xa + h) − xa`` in ``ctx``
+    (``h`` itself where that is not positive)."""
+    want = h.astype(ctx.dtype, copy=False)
+    ha = (xa + want) - xa
+    np.copyto(ha, want, where=~(ha > 0))
+    return ha
+
+
+def round_points(x: Array, ha: Array, ctx: Context) -> Array:
+    """The points of a round over every component at representable steps ``ha``, shape
+    ``(4n, n)``, as :func:`~.evaluate.axis_values` forms them in one chunk."""
+    n = x.shape[0]
+    pts = np.empty((4, n, n), dtype=ctx.dtype)
+    pts[...] = x
+    pts.reshape(4, n * n)[:, :: n + 1] = x + _search_shifts(ctx.dtype)[:, None] * ha
+    return pts.reshape(4 * n, n)
+
+
+def _outcome(f: Array, ha: Array, f0: float, ctx: Context) -> tuple[Array, Array, Array, Array]:
+    """A round's outcome (see :func:`_round`) from the cost at its points, shape
+    ``(4, m)``, and its representable steps ``ha``."""
     # as the central stencil forms it, so the last round is that gradient
     half = ctx.dtype.type(0.5)
     d1 = (-half * f[1] + half * f[2]) / ha
@@ -169,18 +259,28 @@ def _round_plain(
     order), as lists; None, before any evaluation, where a step is not
     :func:`_ordinary`."""
     hh = []
-    for xj, want in zip(x[active].tolist(), h[active].tolist(), strict=True):
+    # (the active components are sorted: all n of them are every component)
+    every = len(active) == x.shape[0]
+    xs, hs = (x, h) if every else (x[active], h[active])
+    for xj, want in zip(xs.tolist(), hs.tolist(), strict=True):
         t = (xj + want) - xj  # the representable step
         if not t > 0:
             t = want
         if not _ordinary_step(t, noise):
             return None
         hh.append(t)
-    # (the active components are sorted: all n of them are every component)
-    idx = None if len(hh) == x.shape[0] else active
+    idx = None if every else active
     f = axis_values(c, x, np.array(hh), _search_shifts(ctx.dtype), ctx, chunk_bytes, idx)
+    return _outcome_plain(f.tolist(), hh, f0)
+
+
+def _outcome_plain(
+    f: list[list[float]], hh: list[float], f0: float
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """:func:`_outcome` in plain floats (the same operations in the same order), from
+    the cost at a round's points and its representable steps, as lists."""
     d1, t3, curv = [], [], []
-    for fm8, fm1, fp1, fp8, t in zip(*f.tolist(), hh, strict=True):
+    for fm8, fm1, fp1, fp8, t in zip(*f, hh, strict=True):
         d = (-0.5 * fm1 + 0.5 * fp1) / t
         d1.append(d)
         t3.append(abs((fp8 - fm8) / (2 * RATIO * t) - d))

@@ -22,13 +22,25 @@ import numpy as np
 from ..case.model import Case
 from ..errors import FirstOrderError
 from ..numbers import DEFAULT_DPS, Array, Context
-from .noise import noise_and_value
+from .noise import NOISE_LINE, noise_and_value, noise_from_values, noise_points
 from .stencils import STENCILS
-from .step_rounds import CONFIRM_MAX_N, MAX_STEP, RATIO, measure_axes
+from .step_rounds import (
+    CONFIRM_MAX_N,
+    MAX_STEP,
+    RATIO,
+    FirstRound,
+    bounds,
+    first_rel,
+    first_steps,
+    measure_axes,
+    representable,
+    round_points,
+)
 
 __all__ = [
     "COMPLEX_STEP",
     "CONFIRM_MAX_N",
+    "FUSE_MAX_N",
     "PER_DECADE",
     "StepSearch",
     "complex_steps",
@@ -43,6 +55,11 @@ __all__ = [
 
 #: Relative step of the complex step.
 COMPLEX_STEP = 1e-20
+#: Up to this n the step search's noise line and first round share one call (within the
+#: chunk budget). Measured on extended Rosenbrock (cold central gradient, 2 cores,
+#: shared): the fused call saves 4% at n = 16, 8% at n = 100 and 200; at n = 300 and
+#: 500 the two are even (the round's cost outweighs one call's overhead).
+FUSE_MAX_N = 200
 #: Steps per decade of the default sweep ladders.
 PER_DECADE = 4
 
@@ -321,6 +338,11 @@ def search_steps(
 ) -> StepSearch:
     """Measure the noise and the axis derivatives that set the automatic steps.
 
+    Up to :data:`FUSE_MAX_N` components (and within ``chunk_bytes``) the noise line
+    and the first round, at a smooth cost's first step, go to the cost in one call:
+    a smooth cost, most of them, then takes two calls in all. A noisy cost's first
+    step is larger; the fused round is then dropped (its evaluations counted).
+
     Parameters
     ----------
     c, x, ctx
@@ -331,8 +353,27 @@ def search_steps(
         The case's typical variable scales (None: ``max(1, |v_j|)``).
     """
     s = variable_scales(typical, x)
-    noise, f0, nfev = noise_and_value(c, x, ctx, s)
-    trial, d2, d3, central, used, unconfirmed = measure_axes(c, x, ctx, chunk_bytes, s, noise, f0)
+    n = x.shape[0]
+    eps = float(ctx.eps)
+    first = None
+    if n <= FUSE_MAX_N and (NOISE_LINE + 4 * n) * n * ctx.dtype.itemsize <= chunk_bytes:
+        hmin, hmax = bounds(x, s, eps)
+        h = first_steps(s, eps, hmin, hmax)
+        ha = representable(x, h, ctx)
+        pts = np.concatenate([noise_points(x, ctx, s), round_points(x, ha, ctx)])
+        with np.errstate(all="ignore"):
+            vals = c.cost(pts, ctx)
+            noise, f0 = noise_from_values(vals[:NOISE_LINE], eps)
+        nfev = NOISE_LINE
+        if first_rel(noise, f0, eps) == eps:
+            first = FirstRound(h, ha, np.asarray(vals[NOISE_LINE:]).reshape(4, n), hmin, hmax)
+        else:
+            nfev += 4 * n
+    else:
+        noise, f0, nfev = noise_and_value(c, x, ctx, s)
+    trial, d2, d3, central, used, unconfirmed = measure_axes(
+        c, x, ctx, chunk_bytes, s, noise, f0, first
+    )
     return StepSearch(
         noise, abs(f0), trial, d2, d3, s, nfev + used, central, c.complex_safe, unconfirmed
     )

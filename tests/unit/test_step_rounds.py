@@ -103,3 +103,63 @@ def test_a_small_search_is_the_same_in_chunks_of_one_point(precision):
     whole, part = runs
     assert whole.values.tobytes() == part.values.tobytes()
     assert whole.steps.tobytes() == part.steps.tobytes()
+
+
+def _calls(c, x, monkeypatch, **kw):
+    """The points of each cost call of a cold ``central`` gradient at ``x``, and its nfev."""
+    from firstorder.case.model import Case
+    from firstorder.gradients.finite_difference import clear_step_cache
+
+    sizes = []
+    cost = Case.cost
+
+    def spy(self, v, ctx="float64"):
+        sizes.append(np.shape(v)[0] if np.ndim(v) > 1 else 1)
+        return cost(self, v, ctx)
+
+    clear_step_cache()
+    with monkeypatch.context() as m:
+        m.setattr(Case, "cost", spy)
+        res = fo.gradient(c, x, backend="central", **kw)
+    return sizes, res.nfev
+
+
+def test_a_smooth_cost_takes_its_first_round_with_the_noise_line(monkeypatch):
+    """Rosenbrock's noise is about eps·|C|: the noise line (63 points) and the first
+    round (4 per component) go in one call, and the search needs one more round."""
+    from firstorder.gradients.noise import NOISE_LINE
+
+    c = fo.load_cases()["rosenbrock"]
+    sizes, nfev = _calls(c, c.point(), monkeypatch)
+    assert sizes == [NOISE_LINE + 8, 8]
+    assert nfev == sum(sizes)
+
+
+def test_a_noisy_cost_drops_the_fused_round_and_counts_it(monkeypatch):
+    """A noise of about 1e-10·|C| puts the first step above a smooth cost's: the fused
+    round is dropped, its 4n evaluations counted; the gradient is the one the search
+    finds without fusing."""
+    from firstorder.gradients import steps
+    from firstorder.gradients.noise import NOISE_LINE
+    from firstorder.gradients.step_rounds import SMOOTH
+
+    @fo.case(name="noisy_bowl", x0=[0.3, -0.7])
+    def noisy(v, ctx):
+        clean = 1 + v[..., 0] ** 2 + ctx.exp(v[..., 1])
+        # deterministic noise: the digits of the point far below its size
+        digits = np.modf((1.2345 * v[..., 0] + 2.3456 * v[..., 1]) * 1e15)[0]
+        return clean * (1 + 1e-10 * digits)
+
+    x = np.array(noisy.point())
+    found = steps.search_steps(noisy, x, fo.context("float64"), 1 << 20)
+    assert found.noise > SMOOTH * np.finfo(np.float64).eps * found.f0
+    fused_sizes, fused_nfev = _calls(noisy, x, monkeypatch)
+    fused = fo.gradient(noisy, x, backend="central")
+    assert fused_sizes[0] == NOISE_LINE + 8
+    assert fused_nfev == sum(fused_sizes)
+    monkeypatch.setattr(steps, "FUSE_MAX_N", 0)
+    sizes, nfev = _calls(noisy, x, monkeypatch)
+    plain = fo.gradient(noisy, x, backend="central")
+    assert sizes[0] == NOISE_LINE and sizes[1:] == fused_sizes[1:]
+    assert nfev == fused_nfev - 8
+    assert plain.values.tobytes() == fused.values.tobytes()
