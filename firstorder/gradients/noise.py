@@ -41,8 +41,8 @@ def ecnoise(f: Array) -> Array:
     The k-th differences of pure noise of standard deviation σ have variance
     σ²·(2k)!/(k!)²; a smooth function's k-th differences vanish like h^k. The estimate
     σ_k = sqrt(γ_k · mean(Δ^k f)²), γ_k = (k!)²/(2k)!, agrees over the orders k ≥ 2
-    once the smooth part is gone; their median is the estimate. (The search takes the
-    least over tables of several steps, so some table is free of the smooth part.)
+    once the smooth part is gone; their median is the estimate. (The search pools the
+    tables of several steps that agree, free of the smooth part: :func:`_plateau`.)
 
     Parameters
     ----------
@@ -96,7 +96,8 @@ def noise_and_value(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, f
 
     The direction is scaled per variable and centred on x, at several step sizes in
     one call: too large a step leaves the smooth part in the table, too small a one
-    leaves only repeated values; the least estimate is the noise (at least eps·|C|).
+    leaves values whose rounding barely changes; the tables that agree give the noise
+    (at least eps·|C|).
     """
     line = noise_points(x, ctx, s)
     with np.errstate(all="ignore"):
@@ -134,12 +135,29 @@ def noise_from_values(values: Array, eps: float) -> tuple[float, float]:
     found = [t for t in ecnoise(fl).tolist() if t > 0 and math.isfinite(t)]
     level = 0.0
     if found:
-        # The least table is free of the smooth part, but the least of several noisy
-        # estimates is biased low: pool the variances of the tables that agree with it.
-        least = POOL * min(found)
-        pool = [t * t for t in found if t <= least]
+        pool = [t * t for t in _plateau(found)]
         level = math.sqrt(sum(pool) / len(pool))
     return max(level, eps * abs(f0), 1e-300), f0
+
+
+def _plateau(found: list[float]) -> list[float]:
+    """The tables whose estimates agree: the most of them within a factor
+    :data:`POOL` of their least (of two as many, the lower).
+
+    The tables free of the smooth part agree on the noise, and the smooth part only
+    adds to an estimate; but one table can read low alone, where its step is so small
+    that the cost's rounding barely changes along it (trigonometric at x0 + 1: one table
+    at 1e-17 among five at 3e-16 to 8.5e-16; the least table there set steps whose
+    error was 12 times the estimate). The least of several noisy estimates is biased low
+    too: their variances are pooled.
+    """
+    found = sorted(found)
+    best: list[float] = []
+    for i, low in enumerate(found):
+        group = [t for t in found[i:] if t <= POOL * low]
+        if len(group) > len(best):
+            best = group
+    return best
 
 
 def noise_level(c: Case, x: Array, ctx: Context, s: Array) -> tuple[float, int]:
